@@ -1,0 +1,131 @@
+package dev.nserv.jetty.handoff;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SocketFdsTest
+{
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @TempDir
+    Path tmp;
+
+    @AfterEach
+    void close() throws Exception
+    {
+        for (AutoCloseable c : closeables)
+            c.close();
+    }
+
+    private <T extends AutoCloseable> T track(T c)
+    {
+        closeables.add(c);
+        return c;
+    }
+
+    private ServerSocketChannel listener() throws IOException
+    {
+        ServerSocketChannel channel = track(ServerSocketChannel.open(StandardProtocolFamily.INET));
+        channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        return channel;
+    }
+
+    @Test
+    void listeningTcpSocketIsAcceptedAndWrappedAsTheSameSocket() throws Exception
+    {
+        ServerSocketChannel original = listener();
+        int fd = SocketFds.fdOf(original);
+        assertThat(SocketFds.checkListeningTcp(fd, "fd " + fd)).isEqualTo(StandardProtocolFamily.INET);
+
+        int dup = SocketFds.dupCloexec(fd);
+        ServerSocketChannel wrapped = track(SocketFds.toServerSocketChannel(dup, "fd " + dup));
+        assertThat(wrapped.getLocalAddress()).isEqualTo(original.getLocalAddress());
+        assertThat(SocketFds.socketInode(dup)).isEqualTo(SocketFds.socketInode(fd)).isPositive();
+
+        // the original goes away; the wrapped channel alone still accepts on the same port
+        original.close();
+        try (SocketChannel client = SocketChannel.open(wrapped.getLocalAddress());
+             SocketChannel accepted = wrapped.accept())
+        {
+            assertThat(accepted.getRemoteAddress()).isEqualTo(client.getLocalAddress());
+        }
+    }
+
+    @Test
+    void ipv6ListenerReportsInet6() throws Exception
+    {
+        ServerSocketChannel channel = track(ServerSocketChannel.open(StandardProtocolFamily.INET6));
+        channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        ProtocolFamily family = SocketFds.checkListeningTcp(SocketFds.fdOf(channel), "v6");
+        assertThat(family).isEqualTo(StandardProtocolFamily.INET6);
+    }
+
+    @Test
+    void connectedTcpSocketIsRejectedAsNotListening() throws Exception
+    {
+        ServerSocketChannel server = listener();
+        SocketChannel client = track(SocketChannel.open(server.getLocalAddress()));
+        int fd = SocketFds.fdOf(client);
+        assertThatThrownBy(() -> SocketFds.toServerSocketChannel(fd, "fd " + fd + " (test)"))
+            .isInstanceOf(IOException.class)
+            .hasMessageContaining("fd " + fd + " (test)")
+            .hasMessageContaining("not listening");
+    }
+
+    @Test
+    void udpSocketIsRejectedAsNotTcp() throws Exception
+    {
+        DatagramChannel udp = track(DatagramChannel.open(StandardProtocolFamily.INET));
+        udp.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        int fd = SocketFds.fdOf(udp);
+        assertThatThrownBy(() -> SocketFds.checkListeningTcp(fd, "udp"))
+            .hasMessageContaining("udp is an IP socket but not TCP");
+    }
+
+    @Test
+    void unixDomainListenerIsRejectedNamingItsFamily() throws Exception
+    {
+        ServerSocketChannel unix = track(ServerSocketChannel.open(StandardProtocolFamily.UNIX));
+        unix.bind(UnixDomainSocketAddress.of(tmp.resolve("s.sock")));
+        int fd = SocketFds.fdOf(unix);
+        assertThatThrownBy(() -> SocketFds.checkListeningTcp(fd, "unix"))
+            .hasMessageContaining("unix is a Unix domain socket");
+    }
+
+    @Test
+    void regularFileAndClosedFdAreRejected() throws Exception
+    {
+        int fileFd;
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd")))
+        {
+            fileFd = fds.filter(p -> SocketFds.describe(Integer.parseInt(p.getFileName().toString())).endsWith(".jar"))
+                .map(p -> Integer.parseInt(p.getFileName().toString()))
+                .findFirst().orElseThrow();
+        }
+        assertThat(SocketFds.isSocket(fileFd)).isFalse();
+        assertThatThrownBy(() -> SocketFds.checkListeningTcp(fileFd, "fd " + fileFd))
+            .hasMessageContaining("is not a socket (it is /")
+            .hasMessageContaining(".jar");
+        assertThatThrownBy(() -> SocketFds.checkListeningTcp(999_999, "fd 999999"))
+            .hasMessageContaining("fd 999999 is not an open file descriptor");
+    }
+}
