@@ -11,6 +11,7 @@ import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
@@ -269,9 +270,23 @@ public class NservServer
         server.setStopTimeout(drainTimeoutMs);
         for (StartHook hook : startHooks)
             hook.beforeStart(this);
+        // Bind every listener that was not adopted before deploying anything, so that a port in use fails the
+        // start before a webapp initialises or a request is served.
+        for (Connector connector : server.getConnectors())
+        {
+            if (connector instanceof ServerConnector serverConnector && serverConnector.getTransport() == null)
+                serverConnector.open();
+        }
         server.start();
-        for (ContextHandler context : server.getDescendants(ContextHandler.class))
-            context.setAttribute(GENERATION_ATTRIBUTE, generation);
+        try
+        {
+            checkWebApps();
+        }
+        catch (IllegalStateException x)
+        {
+            server.stop();
+            throw x;
+        }
         drainHandler.setReady(true);
         try
         {
@@ -289,6 +304,20 @@ public class NservServer
             if (connector instanceof NetworkConnector network)
                 LOG.info("generation {} pid {} listening on {}:{} (connector '{}')", generation, getPid(),
                     network.getHost() == null ? "0.0.0.0" : network.getHost(), network.getLocalPort(), connector.getName());
+        }
+    }
+
+    /**
+     * A server that started with a webapp that failed to deploy is not ready: refuse it, so that a restart rolls back.
+     */
+    private void checkWebApps()
+    {
+        for (ContextHandler context : server.getDescendants(ContextHandler.class))
+        {
+            context.setAttribute(GENERATION_ATTRIBUTE, generation);
+            if (!context.isStarted() || !context.isAvailable())
+                throw new IllegalStateException("webapp at context path '" + context.getContextPath() + "' failed to deploy" +
+                    (context.getDisplayName() != null ? " (" + context.getDisplayName() + ")" : "") + "; see the log above");
         }
     }
 

@@ -1,8 +1,32 @@
 package dev.nserv.jetty.launcher;
 
-/** Placeholder entry point replaced by the launcher. */
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.util.Arrays;
+
+import dev.nserv.jetty.NservServer;
+import dev.nserv.jetty.ctl.Ctl;
+import dev.nserv.jetty.handoff.RestartOptions;
+import dev.nserv.jetty.handoff.RestartSupport;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.NetworkConnector;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+
+/**
+ * {@code java -jar nserv.jar}: the bundled server. A thin user of {@link NservServer}: parse the flags, assemble the
+ * server, start it, then wait; SIGTERM and SIGINT start the graceful exit, after which the process exits 0.
+ * Every configuration error is one line on stderr, {@code nserv: error: ...}, and a non-zero exit, before anything is
+ * served. {@code java -jar nserv.jar ctl ...} talks to a running server instead.
+ */
 public final class Main
 {
+    /** Exit code for a bad command line. */
+    static final int EXIT_USAGE = 2;
+    /** Exit code for a server that could not start. */
+    static final int EXIT_START_FAILED = 1;
+
     private Main()
     {
     }
@@ -13,6 +37,152 @@ public final class Main
      */
     public static void main(String[] args)
     {
-        System.out.println("nserv");
+        if (args.length > 0 && args[0].equals("ctl"))
+            System.exit(Ctl.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        System.exit(run(args, System.out, System.err));
     }
+
+    /**
+     * Runs the server until it has stopped.
+     * @param args command line
+     * @param out standard output
+     * @param err standard error
+     * @return the process exit code
+     */
+    static int run(String[] args, PrintStream out, PrintStream err)
+    {
+        LauncherOptions options = new LauncherOptions();
+        CommandLine commandLine = new CommandLine(options);
+        try
+        {
+            CommandLine.ParseResult parsed = commandLine.parseArgs(args);
+            if (parsed.isUsageHelpRequested())
+            {
+                commandLine.usage(out);
+                return 0;
+            }
+            if (parsed.isVersionHelpRequested())
+            {
+                commandLine.printVersionHelp(out);
+                return 0;
+            }
+            options.validate();
+        }
+        catch (CommandLine.ParameterException | IllegalArgumentException x)
+        {
+            err.println("nserv: error: " + x.getMessage());
+            err.println("Try 'java -jar nserv.jar --help'.");
+            return EXIT_USAGE;
+        }
+
+        NservServer nserv;
+        try
+        {
+            // Before any logger exists, so that the logging backend writes through the tee.
+            if (options.logFile != null)
+                LogTee.install(options.logFile);
+            nserv = new ServerAssembler(options).assemble();
+            RestartSupport.install(nserv, restartOptions(options));
+            nserv.start();
+        }
+        catch (Throwable x)
+        {
+            err.println("nserv: error: " + describe(x));
+            LoggerFactory.getLogger(Main.class).debug("start failed", x);
+            return EXIT_START_FAILED;
+        }
+
+        Runnable stop = () ->
+        {
+            if (!nserv.stop())
+                LoggerFactory.getLogger(Main.class).info("already stopping; the drain goes on (SIGKILL aborts it)");
+        };
+        Signals.handle("TERM", stop);
+        Signals.handle("INT", stop);
+        for (Connector connector : nserv.getServer().getConnectors())
+        {
+            if (connector instanceof NetworkConnector network)
+            {
+                String scheme = connector.getName().equals(ServerAssembler.HTTPS) ? "https" : "http";
+                String host = network.getHost() == null ? "0.0.0.0" : network.getHost();
+                out.println("nserv: listening on " + scheme + "://" + host + ":" + network.getLocalPort() + "/ (connector '" + connector.getName() + "')");
+            }
+        }
+        out.println("nserv: ready (generation " + nserv.getGeneration() + ", pid " + nserv.getPid() + ")");
+        out.flush();
+
+        try
+        {
+            nserv.join();
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+            return EXIT_START_FAILED;
+        }
+        out.println("nserv: stopped (generation " + nserv.getGeneration() + ", pid " + nserv.getPid() + ")");
+        out.flush();
+        return 0;
+    }
+
+    private static RestartOptions restartOptions(LauncherOptions options)
+    {
+        RestartOptions restart = new RestartOptions();
+        restart.setControlSocket(options.controlSocket);
+        restart.setSuccessorCommand(options.successorCommand);
+        restart.setReadyTimeout(options.readyTimeout);
+        restart.setPidFile(options.pidFile);
+        restart.setInheritFd0(options.inheritFd0);
+        return restart;
+    }
+
+    /**
+     * One line that names the problem: a port in use says which port; other failures give their innermost message.
+     */
+    static String describe(Throwable x)
+    {
+        for (Throwable cause = x; cause != null; cause = cause.getCause())
+        {
+            if (cause instanceof BindException)
+                return "cannot listen: " + bindTarget(x) + " " + cause.getMessage() + " (choose another port, or stop the process that holds it)";
+            if (cause.getCause() == cause)
+                break;
+        }
+        if (x instanceof IllegalArgumentException || x instanceof IllegalStateException || x instanceof IOException)
+        {
+            if (x.getMessage() != null && x.getCause() == null)
+                return x.getMessage();
+        }
+        String outer = x.getMessage();
+        String root = ServerAssembler.rootMessage(x);
+        return outer == null || outer.equals(root) || outer.contains(root) ? root : outer + ": " + root;
+    }
+
+    private static String bindTarget(Throwable x)
+    {
+        for (Throwable cause = x; cause != null; cause = cause.getCause())
+        {
+            String message = cause.getMessage();
+            if (message != null && message.startsWith("Failed to bind to "))
+                return message.substring("Failed to bind to ".length()) + ":";
+            if (cause.getCause() == cause)
+                break;
+        }
+        return "";
+    }
+
+    /** Prints the version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider
+    {
+        @Override
+        public String[] getVersion()
+        {
+            String version = Main.class.getPackage().getImplementationVersion();
+            return new String[]{
+                "nserv " + (version == null ? "(development build)" : version),
+                "Jetty " + org.eclipse.jetty.util.Jetty.VERSION + ", Java " + Runtime.version()
+            };
+        }
+    }
+
 }

@@ -1,0 +1,242 @@
+package dev.nserv.jetty.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.Map;
+
+import dev.nserv.jetty.NservServer;
+import dev.nserv.jetty.ThrottledServerConnector;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.deploy.DeploymentScanner;
+import org.eclipse.jetty.deploy.StandardDeployer;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.jmx.MBeanContainer;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.util.component.Environment;
+import org.eclipse.jetty.util.resource.ResourceFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.xml.XmlConfiguration;
+
+/**
+ * Turns {@link LauncherOptions} into a configured, not yet started {@link NservServer}: connectors, webapps,
+ * JMX, then the {@code --config} XML files in order. The XML files see these objects by id -- {@code Server},
+ * {@code NservServer}, {@code DrainHandler}, {@code Contexts}, {@code httpConnector}, {@code httpsConnector}
+ * (when HTTPS is on) -- and the flags as properties named {@code nserv.*}.
+ */
+final class ServerAssembler
+{
+    static final String DEMO_WAR_RESOURCE = "nserv-demo.war";
+    static final String HTTP = "http";
+    static final String HTTPS = "https";
+
+    private final LauncherOptions options;
+
+    ServerAssembler(LauncherOptions options)
+    {
+        this.options = options;
+    }
+
+    NservServer assemble() throws Exception
+    {
+        QueuedThreadPool threadPool = new QueuedThreadPool();
+        threadPool.setName("nserv");
+        Server server = new Server(threadPool);
+        server.addBean(new MBeanContainer(ManagementFactory.getPlatformMBeanServer()));
+
+        ContextHandlerCollection contexts = new ContextHandlerCollection();
+        NservServer nserv = new NservServer(server);
+        nserv.setHandler(contexts);
+        nserv.setDrainTimeout(Math.max(1, options.drainTimeout.toMillis()));
+        nserv.setPreDrainDelay(options.preDrainDelay.toMillis());
+        nserv.getDrainHandler().setReadinessPath(options.readinessPath);
+        nserv.getDrainHandler().setLivenessPath(options.livenessPath);
+
+        HttpConfiguration httpConfig = new HttpConfiguration();
+        httpConfig.setSendServerVersion(false);
+        httpConfig.setSendXPoweredBy(false);
+        if (options.httpsPort != null)
+        {
+            httpConfig.setSecureScheme("https");
+            httpConfig.setSecurePort(options.httpsPort);
+        }
+        ThrottledServerConnector http = new ThrottledServerConnector(server, options.acceptors, -1,
+            new HttpConnectionFactory(httpConfig), new HTTP2CServerConnectionFactory(httpConfig));
+        configure(http, HTTP, options.port);
+        server.addConnector(http);
+
+        Map<String, Object> ids = new HashMap<>();
+        ids.put("Server", server);
+        ids.put("NservServer", nserv);
+        ids.put("DrainHandler", nserv.getDrainHandler());
+        ids.put("Contexts", contexts);
+        ids.put("httpConnector", http);
+
+        if (options.httpsPort != null)
+        {
+            HttpConfiguration httpsConfig = new HttpConfiguration(httpConfig);
+            httpsConfig.addCustomizer(new SecureRequestCustomizer());
+            ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
+            alpn.setDefaultProtocol("http/1.1");
+            SslConnectionFactory tls = new SslConnectionFactory(sslContextFactory(), alpn.getProtocol());
+            ThrottledServerConnector https = new ThrottledServerConnector(server, options.acceptors, -1,
+                tls, alpn, new HTTP2ServerConnectionFactory(httpsConfig), new HttpConnectionFactory(httpsConfig));
+            configure(https, HTTPS, options.httpsPort);
+            server.addConnector(https);
+            ids.put("httpsConnector", https);
+        }
+
+        if (options.webapps != null)
+            addDeploymentScanner(server, contexts);
+        else
+            contexts.addHandler(demoWebApp());
+
+        applyXml(ids);
+        return nserv;
+    }
+
+    private void configure(ThrottledServerConnector connector, String name, int port)
+    {
+        connector.setName(name);
+        connector.setHost(options.host);
+        connector.setPort(port);
+        connector.setMaxConnections(options.maxConnections);
+        connector.setOverloadPolicy(options.overloadPolicy);
+        connector.setIdleTimeout(options.idleTimeout.toMillis());
+    }
+
+    private SslContextFactory.Server sslContextFactory() throws IOException
+    {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        if (options.keystore != null)
+        {
+            String password = options.keystorePassword != null ? options.keystorePassword : System.getenv("NSERV_KEYSTORE_PASSWORD");
+            if (password == null)
+                throw new IllegalArgumentException("--keystore needs a password: --keystore-password or NSERV_KEYSTORE_PASSWORD");
+            ssl.setKeyStorePath(options.keystore.toAbsolutePath().toString());
+            ssl.setKeyStorePassword(password);
+            String lower = options.keystore.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+            ssl.setKeyStoreType(lower.endsWith(".jks") ? "JKS" : "PKCS12");
+        }
+        else
+        {
+            char[] password = randomPassword();
+            KeyStore store = PemKeyStore.load(options.cert, options.key, password);
+            ssl.setKeyStore(store);
+            ssl.setKeyStorePassword(new String(password));
+        }
+        return ssl;
+    }
+
+    private static char[] randomPassword()
+    {
+        SecureRandom random = new SecureRandom();
+        char[] chars = new char[24];
+        for (int i = 0; i < chars.length; i++)
+            chars[i] = (char)('a' + random.nextInt(26));
+        return chars;
+    }
+
+    private void addDeploymentScanner(Server server, ContextHandlerCollection contexts)
+    {
+        Environment.ensure("ee10", WebAppContext.class);
+        DeploymentScanner scanner = new DeploymentScanner(server, new StandardDeployer(contexts));
+        scanner.addWebappsDirectory(options.webapps.toAbsolutePath());
+        scanner.setScanInterval(options.scanInterval);
+        scanner.configureEnvironment("ee10").setDefaultContextHandlerClass(WebAppContext.class);
+        server.addBean(scanner);
+    }
+
+    private static WebAppContext demoWebApp() throws IOException
+    {
+        Path dir = Files.createTempDirectory("nserv-demo-");
+        dir.toFile().deleteOnExit();
+        Path war = dir.resolve(DEMO_WAR_RESOURCE);
+        try (InputStream in = ServerAssembler.class.getResourceAsStream(DEMO_WAR_RESOURCE))
+        {
+            if (in == null)
+                throw new IOException("the demo webapp " + DEMO_WAR_RESOURCE + " is missing from nserv.jar; rebuild with mvn package");
+            Files.copy(in, war, StandardCopyOption.REPLACE_EXISTING);
+        }
+        war.toFile().deleteOnExit();
+        WebAppContext webapp = new WebAppContext();
+        webapp.setContextPath("/");
+        webapp.setWar(war.toString());
+        webapp.setThrowUnavailableOnStartupException(true);
+        return webapp;
+    }
+
+    private void applyXml(Map<String, Object> ids) throws Exception
+    {
+        if (options.configs.isEmpty())
+            return;
+        Map<String, String> properties = properties();
+        try (ResourceFactory.Closeable resources = ResourceFactory.closeable())
+        {
+            for (Path config : options.configs)
+            {
+                XmlConfiguration xml;
+                try
+                {
+                    xml = new XmlConfiguration(resources.newResource(config.toAbsolutePath()));
+                }
+                catch (Exception x)
+                {
+                    throw new IllegalArgumentException("--config " + config + " is not a valid Jetty XML file: " + rootMessage(x), x);
+                }
+                xml.getIdMap().putAll(ids);
+                xml.getProperties().putAll(properties);
+                try
+                {
+                    xml.configure();
+                }
+                catch (Exception x)
+                {
+                    throw new IllegalArgumentException("--config " + config + " failed: " + rootMessage(x), x);
+                }
+                ids.putAll(xml.getIdMap());
+            }
+        }
+    }
+
+    private Map<String, String> properties()
+    {
+        Map<String, String> properties = new HashMap<>();
+        if (options.host != null)
+            properties.put("nserv.host", options.host);
+        properties.put("nserv.port", Integer.toString(options.port));
+        if (options.httpsPort != null)
+            properties.put("nserv.httpsPort", Integer.toString(options.httpsPort));
+        properties.put("nserv.maxConnections", Integer.toString(options.maxConnections));
+        properties.put("nserv.overloadPolicy", options.overloadPolicy);
+        properties.put("nserv.idleTimeout", Long.toString(options.idleTimeout.toMillis()));
+        properties.put("nserv.drainTimeout", Long.toString(options.drainTimeout.toMillis()));
+        properties.put("nserv.preDrainDelay", Long.toString(options.preDrainDelay.toMillis()));
+        if (options.webapps != null)
+            properties.put("nserv.webapps", options.webapps.toAbsolutePath().toString());
+        return properties;
+    }
+
+    static String rootMessage(Throwable x)
+    {
+        Throwable cause = x;
+        while (cause.getCause() != null && cause.getCause() != cause)
+            cause = cause.getCause();
+        String message = cause.getMessage();
+        return message == null ? cause.getClass().getSimpleName() : message;
+    }
+}
