@@ -1,0 +1,45 @@
+package dev.nserv.filter;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Additive increase, multiplicative decrease. A request that failed, or that held its permit longer than the
+ * latency threshold, multiplies the limit by the backoff ratio; a fast, successful request while at least half
+ * of the limit is in use adds one. Growing only when the limit is actually used keeps an idle server from
+ * inflating its limit to the maximum.
+ */
+final class AimdLimit implements LimitAlgorithm
+{
+    private final double backoff;
+    private final long thresholdNanos;
+
+    /**
+     * @param backoff ratio the limit is multiplied by on a drop, greater than 0 and less than 1
+     * @param latencyThresholdMillis a request slower than this, in milliseconds, counts as a drop
+     */
+    AimdLimit(double backoff, long latencyThresholdMillis)
+    {
+        if (!(backoff > 0 && backoff < 1))
+            throw new IllegalArgumentException("AIMD backoff " + backoff + " must be greater than 0 and less than 1");
+        if (latencyThresholdMillis <= 0)
+            throw new IllegalArgumentException("AIMD latency threshold " + latencyThresholdMillis + " ms must be positive");
+        this.backoff = backoff;
+        this.thresholdNanos = TimeUnit.MILLISECONDS.toNanos(latencyThresholdMillis);
+    }
+
+    @Override
+    public int update(int limit, long latencyNanos, int inFlight, boolean dropped)
+    {
+        if (dropped || latencyNanos > thresholdNanos)
+            return Math.min(limit - 1, (int)(limit * backoff));
+        if (inFlight * 2 >= limit)
+            return limit + 1;
+        return limit;
+    }
+
+    @Override
+    public void limitSet(int limit)
+    {
+        // stateless
+    }
+}
