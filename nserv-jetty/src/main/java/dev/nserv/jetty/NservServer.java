@@ -377,7 +377,10 @@ public class NservServer
         {
             // Jetty collects every component's failure (e.g. the drain timing out) and still stops them all.
             stopFailure = x;
-            LOG.warn("graceful stop finished with errors: {}", x.toString());
+            if (x instanceof java.util.concurrent.TimeoutException)
+                LOG.warn("graceful stop: drain timeout of {} ms reached; the connections still open were closed", drainTimeoutMs);
+            else
+                LOG.warn("graceful stop finished with errors", x);
         }
         finally
         {
