@@ -5,7 +5,7 @@ package dev.nserv.filter;
  * of a long-term average latency to the latest one. While latency stays near its long-term level the limit
  * grows by about the square root of itself per sample (the headroom a queue needs); when latency rises above
  * {@code tolerance} times its long-term level the limit shrinks in proportion. The change is smoothed, and the
- * limit does not grow while less than half of it is in use. A failed request counts as very slow.
+ * limit does not grow while less than half of it is in use. A failed request halves the target, without headroom.
  */
 final class GradientLimit implements LimitAlgorithm
 {
@@ -29,9 +29,17 @@ final class GradientLimit implements LimitAlgorithm
             longLatency = sample;
         else
             longLatency += (sample - longLatency) / LONG_WINDOW;
-        // a failure says "too much" as loudly as the slowest latency the gradient acts on
-        double gradient = dropped ? 0.5 : Math.max(0.5, Math.min(1.0, TOLERANCE * longLatency / sample));
-        double target = estimate * gradient + Math.sqrt(estimate);
+        double target;
+        if (dropped)
+        {
+            // a failure says "too much" as loudly as the slowest latency the gradient acts on, without headroom
+            target = estimate * 0.5;
+        }
+        else
+        {
+            double gradient = Math.max(0.5, Math.min(1.0, TOLERANCE * longLatency / sample));
+            target = estimate * gradient + Math.sqrt(estimate);
+        }
         if (inFlight * 2 < estimate)
             target = Math.min(target, estimate);
         estimate = estimate * (1 - SMOOTHING) + target * SMOOTHING;

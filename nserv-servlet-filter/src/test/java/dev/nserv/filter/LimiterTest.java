@@ -1,0 +1,267 @@
+package dev.nserv.filter;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class LimiterTest
+{
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stop() throws InterruptedException
+    {
+        executor.shutdownNow();
+        assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private static Limiter limiter(ConcurrencyLimitSettings settings)
+    {
+        return new Limiter("test", settings);
+    }
+
+    @Test
+    void admitsUpToTheLimitThenRejects()
+    {
+        Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(2));
+        Permit a = limiter.acquire();
+        Permit b = limiter.acquire();
+        assertThat(a).isNotNull();
+        assertThat(b).isNotNull();
+        assertThat(limiter.acquire()).isNull();
+        assertThat(limiter.getInFlight()).isEqualTo(2);
+        assertThat(a.release(false)).isTrue();
+        assertThat(limiter.getInFlight()).isEqualTo(1);
+        Permit c = limiter.acquire();
+        assertThat(c).isNotNull();
+        assertThat(limiter.getAccepted()).isEqualTo(3);
+        assertThat(limiter.getRejected()).isEqualTo(1);
+        assertThat(limiter.getTotal()).isEqualTo(4);
+    }
+
+    @Test
+    void aPermitIsReleasedOnlyOnce()
+    {
+        Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(1));
+        Permit a = limiter.acquire();
+        assertThat(a.release(false)).isTrue();
+        assertThat(a.release(true)).isFalse();
+        assertThat(a.isReleased()).isTrue();
+        assertThat(limiter.getInFlight()).isZero();
+        Permit b = limiter.acquire();
+        assertThat(limiter.acquire()).as("the double release must not have freed a second slot").isNull();
+        b.release(false);
+    }
+
+    @Test
+    void limitZeroRejectsEverything()
+    {
+        Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(0));
+        assertThat(limiter.acquire()).isNull();
+        limiter.setLimit(1);
+        assertThat(limiter.acquire()).isNotNull();
+    }
+
+    private Future<Permit> waiter(Limiter limiter, int expectedQueued, List<Integer> order, int id)
+    {
+        Future<Permit> future = executor.submit(() ->
+        {
+            Permit permit = limiter.acquire();
+            if (permit != null)
+                order.add(id);
+            return permit;
+        });
+        await().atMost(5, TimeUnit.SECONDS).until(() -> limiter.getQueued() == expectedQueued);
+        return future;
+    }
+
+    @Test
+    void fifoServesTheOldestWaiterFirst() throws Exception
+    {
+        Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(1).setPolicy(QueuePolicy.FIFO).setQueueTimeoutMillis(30_000));
+        Permit held = limiter.acquire();
+        List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+        List<Future<Permit>> futures = List.of(waiter(limiter, 1, order, 1), waiter(limiter, 2, order, 2), waiter(limiter, 3, order, 3));
+        held.release(false);
+        for (Future<Permit> f : futures)
+        {
+            await().atMost(5, TimeUnit.SECONDS).until(() -> order.size() > futures.indexOf(f));
+            futures.get(order.get(order.size() - 1) - 1).get(5, TimeUnit.SECONDS).release(false);
+        }
+        assertThat(order).containsExactly(1, 2, 3);
+        assertThat(limiter.getInFlight()).isZero();
+        assertThat(limiter.getQueued()).isZero();
+    }
+
+    @Test
+    void lifoServesTheNewestWaiterFirst() throws Exception
+    {
+        Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(1).setPolicy(QueuePolicy.LIFO).setQueueTimeoutMillis(30_000));
+        Permit held = limiter.acquire();
+        List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+        List<Future<Permit>> futures = List.of(waiter(limiter, 1, order, 1), waiter(limiter, 2, order, 2), waiter(limiter, 3, order, 3));
+        held.release(false);
+        for (int i = 0; i < 3; i++)
+        {
+            int served = i + 1;
+            await().atMost(5, TimeUnit.SECONDS).until(() -> order.size() == served);
+            futures.get(order.get(i) - 1).get(5, TimeUnit.SECONDS).release(false);
+        }
+        assertThat(order).containsExactly(3, 2, 1);
+    }
+
+    @Test
+    void aFullQueueRejectsAtOnce() throws Exception
+    {
+        Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(1).setPolicy(QueuePolicy.FIFO).setQueueSize(1).setQueueTimeoutMillis(30_000));
+        Permit held = limiter.acquire();
+        Future<Permit> queued = waiter(limiter, 1, Collections.synchronizedList(new ArrayList<>()), 1);
+        assertThat(limiter.acquire()).isNull();
+        assertThat(limiter.getTimedOut()).isZero();
+        held.release(false);
+        queued.get(5, TimeUnit.SECONDS).release(false);
+    }
+
+    @Test
+    void aWaiterIsRejectedAfterTheQueueTimeout()
+    {
+        Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(1).setPolicy(QueuePolicy.FIFO).setQueueTimeoutMillis(100));
+        Permit held = limiter.acquire();
+        assertThat(limiter.acquire()).isNull();
+        assertThat(limiter.getTimedOut()).isEqualTo(1);
+        assertThat(limiter.getQueued()).isZero();
+        held.release(false);
+        assertThat(limiter.getInFlight()).isZero();
+    }
+
+    @Test
+    void raisingTheLimitWakesWaitersAtOnce() throws Exception
+    {
+        Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(1).setPolicy(QueuePolicy.FIFO).setQueueTimeoutMillis(60_000));
+        Permit held = limiter.acquire();
+        List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+        Future<Permit> w1 = waiter(limiter, 1, order, 1);
+        Future<Permit> w2 = waiter(limiter, 2, order, 2);
+        limiter.setLimit(3);
+        Permit p1 = w1.get(5, TimeUnit.SECONDS);
+        Permit p2 = w2.get(5, TimeUnit.SECONDS);
+        assertThat(limiter.getInFlight()).isEqualTo(3);
+        held.release(false);
+        p1.release(false);
+        p2.release(false);
+    }
+
+    @Test
+    void loweringTheLimitTakesEffectAsRequestsFinish()
+    {
+        Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(3));
+        Permit a = limiter.acquire();
+        Permit b = limiter.acquire();
+        Permit c = limiter.acquire();
+        limiter.setLimit(1);
+        assertThat(limiter.getInFlight()).isEqualTo(3);
+        a.release(false);
+        assertThat(limiter.acquire()).isNull();
+        b.release(false);
+        assertThat(limiter.acquire()).isNull();
+        c.release(false);
+        assertThat(limiter.acquire()).isNotNull();
+    }
+
+    @Test
+    void closeRejectsWaitersAndNewcomers() throws Exception
+    {
+        Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(1).setPolicy(QueuePolicy.FIFO).setQueueTimeoutMillis(60_000));
+        Permit held = limiter.acquire();
+        Future<Permit> w = waiter(limiter, 1, Collections.synchronizedList(new ArrayList<>()), 1);
+        limiter.close();
+        assertThat(w.get(5, TimeUnit.SECONDS)).isNull();
+        assertThat(limiter.acquire()).isNull();
+        held.release(false);
+        assertThat(limiter.getInFlight()).isZero();
+    }
+
+    @Test
+    void anInterruptedWaiterIsRejectedAndKeepsItsInterrupt() throws Exception
+    {
+        Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(1).setPolicy(QueuePolicy.FIFO).setQueueTimeoutMillis(60_000));
+        Permit held = limiter.acquire();
+        Future<Boolean> w = executor.submit(() -> limiter.acquire() == null && Thread.currentThread().isInterrupted());
+        await().atMost(5, TimeUnit.SECONDS).until(() -> limiter.getQueued() == 1);
+        w.cancel(true);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> limiter.getQueued() == 0);
+        assertThat(limiter.getRejected()).isEqualTo(1);
+        assertThat(limiter.getTimedOut()).isZero();
+        held.release(false);
+    }
+
+    @Test
+    void setLimitValidates()
+    {
+        Limiter fixed = limiter(new ConcurrencyLimitSettings().setLimit(5));
+        assertThatThrownBy(() -> fixed.setLimit(-1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+        Limiter adaptive = limiter(new ConcurrencyLimitSettings().setLimit(5).setAdaptive(AdaptiveMode.AIMD).setMinLimit(2).setMaxLimit(10));
+        assertThatThrownBy(() -> adaptive.setLimit(11)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max limit 10");
+        adaptive.setLimit(10);
+        assertThat(adaptive.getLimit()).isEqualTo(10);
+    }
+
+    @Test
+    void aimdGrowsWhileUsedAndBacksOffOnDrops()
+    {
+        Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(4).setAdaptive(AdaptiveMode.AIMD).setMinLimit(2).setMaxLimit(6)
+            .setAimdBackoff(0.5).setLatencyThresholdMillis(60_000));
+        for (int i = 0; i < 10; i++)
+        {
+            List<Permit> permits = new ArrayList<>();
+            Permit p;
+            while ((p = limiter.acquire()) != null)
+                permits.add(p);
+            permits.forEach(permit -> permit.release(false));
+        }
+        assertThat(limiter.getLimit()).as("grows to the max and stays there").isEqualTo(6);
+        limiter.acquire().release(true);
+        assertThat(limiter.getLimit()).isEqualTo(3);
+        limiter.acquire().release(true);
+        limiter.acquire().release(true);
+        assertThat(limiter.getLimit()).as("never below the min").isEqualTo(2);
+        // idle use (one at a time, limit 2): 1*2 >= 2 counts as used, grows
+        limiter.acquire().release(false);
+        assertThat(limiter.getLimit()).isEqualTo(3);
+        // one at a time with limit 3 is under half: no growth
+        limiter.acquire().release(false);
+        assertThat(limiter.getLimit()).isEqualTo(3);
+    }
+
+    @Test
+    void gradientShrinksWhenLatencyRisesAndStaysWithinBounds()
+    {
+        GradientLimit gradient = new GradientLimit(50);
+        int limit = 50;
+        for (int i = 0; i < 200; i++)
+            limit = Math.max(10, Math.min(100, gradient.update(limit, 1_000_000, limit, false)));
+        assertThat(limit).as("steady latency and full use: grows to the max").isEqualTo(100);
+        gradient.clamp(10, 100);
+        for (int i = 0; i < 50; i++)
+        {
+            limit = Math.max(10, Math.min(100, gradient.update(limit, 20_000_000, limit, false)));
+            gradient.clamp(10, 100);
+        }
+        assertThat(limit).as("latency 20x its long-term level: shrinks to the min").isEqualTo(10);
+        Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(5).setAdaptive(AdaptiveMode.GRADIENT).setMinLimit(3).setMaxLimit(8));
+        for (int i = 0; i < 100; i++)
+            limiter.acquire().release(true);
+        assertThat(limiter.getLimit()).isEqualTo(3);
+    }
+}
