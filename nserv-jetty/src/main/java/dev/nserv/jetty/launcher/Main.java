@@ -155,7 +155,9 @@ public final class Main
         }
         String outer = x.getMessage();
         String root = ServerAssembler.rootMessage(x);
-        return outer == null || outer.equals(root) || outer.contains(root) ? root : outer + ": " + root;
+        if (outer == null)
+            return root;
+        return outer.contains(root) ? outer : outer + ": " + root;
     }
 
     private static String bindTarget(Throwable x)

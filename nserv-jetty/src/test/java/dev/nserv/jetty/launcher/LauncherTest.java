@@ -1,0 +1,210 @@
+package dev.nserv.jetty.launcher;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import dev.nserv.jetty.NservServer;
+import dev.nserv.jetty.RawHttp;
+import dev.nserv.jetty.ThrottledServerConnector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class LauncherTest
+{
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private NservServer nserv;
+
+    @AfterEach
+    void tearDown() throws Exception
+    {
+        if (nserv != null)
+        {
+            nserv.stop();
+            assertThat(nserv.awaitStopped(Duration.ofSeconds(30))).isTrue();
+        }
+    }
+
+    private int run(String... args)
+    {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String errText()
+    {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void unknownFlagIsAUsageError()
+    {
+        assertThat(run("--frobnicate")).isEqualTo(2);
+        assertThat(errText()).startsWith("nserv: error: Unknown option: '--frobnicate'");
+    }
+
+    @Test
+    void badValuesNameTheOption()
+    {
+        assertThat(run("--port", "http")).isEqualTo(2);
+        assertThat(errText()).contains("--port").contains("'http'");
+        err.reset();
+        assertThat(run("--port", "70000")).isEqualTo(2);
+        assertThat(errText()).contains("--port must be from 0 to 65535, was 70000");
+        err.reset();
+        assertThat(run("--max-connections", "0")).isEqualTo(2);
+        assertThat(errText()).contains("--max-connections must be at least 1, was 0");
+        err.reset();
+        assertThat(run("--drain-timeout", "soon")).isEqualTo(2);
+        assertThat(errText()).contains("'soon' is not a duration");
+        err.reset();
+        assertThat(run("--https-port", "8443")).isEqualTo(2);
+        assertThat(errText()).contains("--https-port needs --keystore");
+    }
+
+    @Test
+    void missingWebappsDirectoryIsAnError()
+    {
+        Path missing = dir.resolve("nope");
+        assertThat(run("--webapps", missing.toString())).isEqualTo(2);
+        assertThat(errText()).contains("--webapps " + missing + " is not a directory");
+    }
+
+    @Test
+    void unreadableOrInvalidXmlIsAnError() throws IOException
+    {
+        assertThat(run("--config", dir.resolve("absent.xml").toString())).isEqualTo(2);
+        assertThat(errText()).contains("absent.xml is not a readable file");
+        err.reset();
+
+        Path broken = Files.writeString(dir.resolve("broken.xml"), "<Configure id=\"Server\" class=\"org.eclipse.jetty.server.Server\"><Set name=\"nope\"");
+        assertThat(run("--host", "127.0.0.1", "--port", "0", "--config", broken.toString())).isEqualTo(1);
+        assertThat(errText()).contains("--config " + broken + " is not a valid Jetty XML file");
+        err.reset();
+
+        Path wrongSetter = Files.writeString(dir.resolve("wrong.xml"), """
+            <?xml version="1.0"?>
+            <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
+            <Configure id="Server" class="org.eclipse.jetty.server.Server">
+              <Ref refid="httpConnector"><Set name="maxConnections">0</Set></Ref>
+            </Configure>
+            """);
+        assertThat(run("--host", "127.0.0.1", "--port", "0", "--config", wrongSetter.toString())).isEqualTo(1);
+        assertThat(errText()).contains("--config " + wrongSetter + " failed").contains("maxConnections");
+    }
+
+    @Test
+    void portInUseIsOneClearLine() throws IOException
+    {
+        try (ServerSocket taken = new ServerSocket())
+        {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            assertThat(run("--host", "127.0.0.1", "--port", Integer.toString(taken.getLocalPort()))).isEqualTo(1);
+            String text = errText();
+            assertThat(text).startsWith("nserv: error: cannot listen").contains(Integer.toString(taken.getLocalPort()));
+            assertThat(text.lines().count()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void helpAndVersion()
+    {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--max-connections").contains("--drain-timeout").contains("ctl");
+        out.reset();
+        assertThat(run("--version")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("nserv").contains("Jetty 12.1");
+    }
+
+    @Test
+    void xmlConfiguresTheThrottledConnectorAndLimits() throws Exception
+    {
+        Path xml = Files.writeString(dir.resolve("limits.xml"), """
+            <?xml version="1.0"?>
+            <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
+            <Configure id="Server" class="org.eclipse.jetty.server.Server">
+              <Ref refid="httpConnector">
+                <Set name="maxConnections">7</Set>
+                <Set name="idleTimeout">12000</Set>
+              </Ref>
+              <Ref refid="NservServer">
+                <Set name="drainTimeout">4000</Set>
+              </Ref>
+            </Configure>
+            """);
+        LauncherOptions options = parse("--host", "127.0.0.1", "--port", "0", "--config", xml.toString());
+        nserv = new ServerAssembler(options).assemble();
+        ThrottledServerConnector http = (ThrottledServerConnector)nserv.getServer().getConnectors()[0];
+        assertThat(http.getMaxConnections()).isEqualTo(7);
+        assertThat(http.getIdleTimeout()).isEqualTo(12000);
+        assertThat(nserv.getDrainTimeout()).isEqualTo(4000);
+        nserv.start();
+        try (RawHttp client = new RawHttp(http.getLocalPort()))
+        {
+            RawHttp.Response response = client.get("/");
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.body()).startsWith("pid=" + ProcessHandle.current().pid() + " generation=");
+        }
+    }
+
+    @Test
+    void webappsDirectoryIsHotDeployedAndUndeployed() throws Exception
+    {
+        Path webapps = Files.createDirectory(dir.resolve("webapps"));
+        LauncherOptions options = parse("--host", "127.0.0.1", "--port", "0", "--webapps", webapps.toString(), "--scan-interval", "1");
+        nserv = new ServerAssembler(options).assemble();
+        nserv.start();
+        int port = nserv.getServer().getURI().getPort();
+        try (RawHttp client = new RawHttp(port))
+        {
+            assertThat(client.get("/hello/").status()).isEqualTo(404);
+        }
+
+        Path war = webapps.resolve("hello.war");
+        try (InputStream demo = ServerAssembler.class.getResourceAsStream(ServerAssembler.DEMO_WAR_RESOURCE))
+        {
+            assertThat(demo).as("demo WAR bundled as a resource").isNotNull();
+            Files.copy(demo, war);
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        {
+            try (RawHttp client = new RawHttp(port))
+            {
+                RawHttp.Response response = client.get("/hello/");
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.body()).startsWith("pid=");
+            }
+        });
+
+        Files.delete(war);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        {
+            try (RawHttp client = new RawHttp(port))
+            {
+                assertThat(client.get("/hello/").status()).isEqualTo(404);
+            }
+        });
+    }
+
+    private static LauncherOptions parse(String... args)
+    {
+        LauncherOptions options = new LauncherOptions();
+        new picocli.CommandLine(options).parseArgs(args);
+        options.validate();
+        return options;
+    }
+}
