@@ -41,10 +41,10 @@ final class InitParams
         for (String name : names)
         {
             if (!known.contains(name))
-                unknown.add(name);
+                unknown.add("'" + name + "'");
         }
         if (!unknown.isEmpty())
-            throw new ServletException("filter '" + filterName + "': unknown init-param " + unknown + "; known init-params are " + new TreeSet<>(known));
+            throw new ServletException("filter '" + filterName + "': unknown init-param " + String.join(", ", unknown) + "; known init-params are " + new TreeSet<>(known));
     }
 
     /** @return the resolved value, trimmed, or null if the init-param is absent */

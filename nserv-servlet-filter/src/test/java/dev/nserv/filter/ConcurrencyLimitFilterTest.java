@@ -76,7 +76,7 @@ class ConcurrencyLimitFilterTest
         "aimd-backoff|1.5|AIMD backoff 1.5",
         "limiter-name|a b|limiter name 'a b'",
         "jmx|yes|'jmx' has bad value 'yes'",
-        "limt|5|unknown init-param [limt]",
+        "limt|5|unknown init-param 'limt'",
         "limit|${nserv.test.unset}|'limit' has bad value '${nserv.test.unset}'",
     })
     void badConfigurationFailsNamingTheInitParam(String param, String value, String message)
