@@ -80,7 +80,15 @@ public final class Main
         {
             // Before any logger exists, so that the logging backend writes through the tee.
             if (options.logFile != null)
+            {
+                boolean standardStreams = out == System.out && err == System.err;
                 LogTee.install(options.logFile);
+                if (standardStreams)
+                {
+                    out = System.out;
+                    err = System.err;
+                }
+            }
             nserv = new ServerAssembler(options).assemble();
             RestartSupport.install(nserv, restartOptions(options));
             nserv.start();
