@@ -3,11 +3,14 @@ package dev.nserv.jetty;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -61,6 +64,7 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
         }
     };
     private volatile boolean ready;
+    private volatile long idleCloseGraceMs = 1000;
     private volatile String readinessPath = "/readyz";
     private volatile String livenessPath = "/livez";
 
@@ -113,6 +117,28 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
     public void setLivenessPath(String path)
     {
         livenessPath = checkPath("livenessPath", path);
+    }
+
+    /**
+     * @return how long, in ms, a connection must have been idle before the drain closes it
+     */
+    @ManagedAttribute("Idle time, in ms, after which the drain closes a connection once no request is in flight")
+    public long getIdleCloseGrace()
+    {
+        return idleCloseGraceMs;
+    }
+
+    /**
+     * Sets how long a connection must have been idle before the drain closes it. Closing a kept-alive connection
+     * races with a client that sends on it at that instant; a client that has been silent this long is unlikely
+     * to be mid-send. Connections are only closed this way once no request is in flight anywhere.
+     * @param ms milliseconds, 0 or more (default 1000)
+     */
+    public void setIdleCloseGrace(long ms)
+    {
+        if (ms < 0)
+            throw new IllegalArgumentException("idleCloseGrace must be 0 or more ms, was " + ms);
+        idleCloseGraceMs = ms;
     }
 
     private static String checkPath(String name, String path)
@@ -189,7 +215,35 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
             for (ContextHandler context : server.getDescendants(ContextHandler.class))
                 context.setAttribute(DRAINING_ATTRIBUTE, Boolean.TRUE);
         }
-        return shutdown.shutdown();
+        CompletableFuture<Void> done = shutdown.shutdown();
+        if (server != null)
+            closeIdleConnections(server);
+        return done;
+    }
+
+    /**
+     * While draining, closes the connections that have no request in flight and have been idle for the grace
+     * period; checks again every 100 ms until the connectors have no connection left or the server stops.
+     * Jetty's own shutdown idle timeout is disabled on nserv's connectors because it also fires on a request that
+     * is being handled but quiet (a response streamed with pauses), cutting it short.
+     */
+    private void closeIdleConnections(Server server)
+    {
+        if (!server.isRunning() || !shutdown.isShutdown())
+            return;
+        boolean remaining = false;
+        for (Connector connector : server.getConnectors())
+        {
+            for (EndPoint endPoint : connector.getConnectedEndPoints())
+            {
+                remaining = true;
+                // Only when nothing is in flight: an idle-looking connection may carry a quiet request.
+                if (inFlight.get() == 0 && endPoint.getIdleFor() >= idleCloseGraceMs)
+                    endPoint.close();
+            }
+        }
+        if (remaining)
+            server.getScheduler().schedule(() -> closeIdleConnections(server), 100, TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.NetworkConnector;
@@ -270,6 +271,13 @@ public class NservServer
         server.setStopTimeout(drainTimeoutMs);
         for (StartHook hook : startHooks)
             hook.beforeStart(this);
+        for (Connector connector : server.getConnectors())
+        {
+            // The DrainHandler closes idle connections itself; Jetty's shutdown idle timeout would also cut
+            // quiet requests in flight (see DrainHandler).
+            if (connector instanceof AbstractConnector abstractConnector)
+                abstractConnector.setShutdownIdleTimeout(-1);
+        }
         // Bind every listener that was not adopted before deploying anything, so that a port in use fails the
         // start before a webapp initialises or a request is served.
         for (Connector connector : server.getConnectors())

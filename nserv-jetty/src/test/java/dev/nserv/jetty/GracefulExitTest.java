@@ -123,8 +123,6 @@ class GracefulExitTest
     void keptAliveConnectionGetsConnectionCloseNot503DuringTheDrain() throws Exception
     {
         start(30_000, 0);
-        // Keep idle connections open during the drain so the test is about the response, not the idle window.
-        connector.setShutdownIdleTimeout(20_000);
         int port = connector.getLocalPort();
         try (RawHttp keepAlive = new RawHttp(port))
         {
@@ -177,6 +175,22 @@ class GracefulExitTest
         assertThat(nserv.isDraining()).isFalse();
         nserv.skipPreDrainDelay();
         assertThat(nserv.awaitStopped(Duration.ofSeconds(20))).isTrue();
+    }
+
+    @Test
+    void idleKeptAliveConnectionIsClosedAfterTheGraceAndTheDrainDoesNotWaitForTheTimeout() throws Exception
+    {
+        start(30_000, 0);
+        try (RawHttp idle = new RawHttp(connector.getLocalPort()))
+        {
+            assertThat(idle.get("/").status()).isEqualTo(200);
+            long stopAt = System.nanoTime();
+            nserv.stop();
+            assertThat(idle.isClosedByServer()).isTrue();
+            assertThat(nserv.awaitStopped(Duration.ofSeconds(20))).isTrue();
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopAt);
+            assertThat(ms).as("closed after the 1 s idle grace, not at the 30 s drain timeout").isBetween(900L, 15_000L);
+        }
     }
 
     @Test
