@@ -162,6 +162,23 @@ class LauncherTest
     }
 
     @Test
+    void shippedExampleXmlConfiguresTheConnectorAndLimits() throws Exception
+    {
+        LauncherOptions options = parse("--host", "127.0.0.1", "--port", "0", "--config", "etc/nserv.xml");
+        nserv = new ServerAssembler(options).assemble();
+        ThrottledServerConnector http = (ThrottledServerConnector)nserv.getServer().getConnectors()[0];
+        assertThat(http.getMaxConnections()).isEqualTo(500);
+        assertThat(http.getAcceptQueueSize()).isEqualTo(1024);
+        assertThat(http.getPort()).as("the flag still sets the port").isZero();
+        assertThat(nserv.getDrainTimeout()).isEqualTo(20000);
+        nserv.start();
+        try (RawHttp client = new RawHttp(http.getLocalPort()))
+        {
+            assertThat(client.get("/readyz").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void webappsDirectoryIsHotDeployedAndUndeployed() throws Exception
     {
         Path webapps = Files.createDirectory(dir.resolve("webapps"));
