@@ -7,6 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 
 import static org.mockito.ArgumentMatchers.anyString;
@@ -40,6 +42,39 @@ final class Mocks
         lenient().when(config.getInitParameter(anyString())).thenAnswer(i -> copy.get(i.<String>getArgument(0)));
         lenient().when(config.getInitParameterNames()).thenAnswer(i -> Collections.enumeration(copy.keySet()));
         return config;
+    }
+
+    /** A real output stream: Mockito's inline mock maker cannot instrument ServletOutputStream on Java 25. */
+    static ServletOutputStream outputStream()
+    {
+        return new ServletOutputStream()
+        {
+            private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+
+            @Override
+            public boolean isReady()
+            {
+                return true;
+            }
+
+            @Override
+            public void setWriteListener(WriteListener listener)
+            {
+                throw new UnsupportedOperationException("blocking test stream");
+            }
+
+            @Override
+            public void write(int b)
+            {
+                bytes.write(b);
+            }
+
+            @Override
+            public String toString()
+            {
+                return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+            }
+        };
     }
 
     static HttpServletRequest request(String servletPath, boolean asyncSupported)
