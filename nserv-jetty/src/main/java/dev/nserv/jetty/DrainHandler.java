@@ -3,6 +3,7 @@ package dev.nserv.jetty;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -10,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.IdleTimeout;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -229,7 +231,8 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
      */
     private void closeIdleConnections(Server server)
     {
-        if (!server.isRunning() || !shutdown.isShutdown())
+        // The server is STOPPING (not running) for the whole drain; stop checking once it has stopped.
+        if (server.isStopped() || !shutdown.isShutdown())
             return;
         boolean remaining = false;
         for (Connector connector : server.getConnectors())
@@ -238,12 +241,21 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
             {
                 remaining = true;
                 // Only when nothing is in flight: an idle-looking connection may carry a quiet request.
-                if (inFlight.get() == 0 && endPoint.getIdleFor() >= idleCloseGraceMs)
+                if (inFlight.get() == 0 && idleFor(endPoint) >= idleCloseGraceMs)
                     endPoint.close();
             }
         }
         if (remaining)
-            server.getScheduler().schedule(() -> closeIdleConnections(server), 100, TimeUnit.MILLISECONDS);
+        {
+            try
+            {
+                server.getScheduler().schedule(() -> closeIdleConnections(server), 100, TimeUnit.MILLISECONDS);
+            }
+            catch (RejectedExecutionException stopped)
+            {
+                // the scheduler stopped with the server: the connectors have closed everything
+            }
+        }
     }
 
     @Override
@@ -253,6 +265,16 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
         // isDraining() stays true while stopped.
         shutdown.cancel();
         super.doStart();
+    }
+
+    /**
+     * @return how long the endpoint has been idle in ms; endpoints that do not track it count as idle
+     */
+    private static long idleFor(EndPoint endPoint)
+    {
+        if (endPoint instanceof IdleTimeout idleTimeout)
+            return idleTimeout.getIdleFor();
+        return Long.MAX_VALUE;
     }
 
     @Override
