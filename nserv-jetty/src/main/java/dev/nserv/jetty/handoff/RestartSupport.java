@@ -1,24 +1,230 @@
 package dev.nserv.jetty.handoff;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
 import dev.nserv.jetty.NservServer;
+import dev.nserv.jetty.ctl.ControlCommands;
+import dev.nserv.jetty.ctl.ControlPaths;
+import dev.nserv.jetty.ctl.ControlServer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Installs socket adoption, restart and the control socket on an nserv server.
- * (Interim version written by the lead so that the launcher compiles; the handoff owner replaces it.)
+ * Equips an {@link NservServer} with socket adoption, zero-downtime restart and the {@code ctl} control socket.
+ * <p>
+ * Before the start, each connector adopts an inherited listening socket instead of binding when there is one:
+ * from the previous generation (handoff), else from systemd ({@code LISTEN_FDS}), else an inetd-style listener on
+ * fd 0. After the start it binds the control socket, writes the pid file, notifies systemd ({@code READY=1}) and
+ * makes SIGHUP trigger a restart. A successor first reports READY to the previous generation and takes over the
+ * control socket, pid file, stdout/stderr and systemd's main pid only once that generation commits.
+ * <p>
+ * Invariant: at any moment there are one or two generations, and at most one of them is not ready.
+ *
+ * <pre>{@code
+ * NservServer nserv = ...;                          // configured, not started
+ * RestartSupport support = RestartSupport.install(nserv, new RestartOptions());
+ * nserv.start();                                    // adopts, starts, then binds the control socket
+ * support.getRestarter().restart();                 // or: java -jar nserv.jar ctl restart, or kill -HUP
+ * }</pre>
  */
-public final class RestartSupport
+public final class RestartSupport implements NservServer.StartHook
 {
-    private RestartSupport()
+    private static final Logger LOG = LoggerFactory.getLogger(RestartSupport.class);
+
+    private final NservServer nserv;
+    private final RestartOptions options;
+    private final Map<String, String> env;
+    private final ListenerRegistry registry = new ListenerRegistry();
+    private final SdNotify sdNotify;
+    private final Restarter restarter;
+    private final PidFile pidFile;
+    private HandoffClient handoff;
+    private volatile ControlServer controlServer;
+
+    private RestartSupport(NservServer nserv, RestartOptions options, Map<String, String> env)
     {
+        this.nserv = nserv;
+        this.options = options;
+        this.env = env;
+        this.sdNotify = new SdNotify(env.get("NOTIFY_SOCKET"));
+        this.restarter = new Restarter(nserv, registry, sdNotify);
+        this.pidFile = options.getPidFile() == null ? null : new PidFile(options.getPidFile());
+        restarter.setSuccessorCommand(options.getSuccessorCommand());
+        restarter.setReadyTimeout(options.getReadyTimeout().toMillis());
     }
 
     /**
-     * @param server the server to equip
-     * @param options the launcher's restart settings
+     * Installs restart support; call before {@link NservServer#start()}.
+     * @param nserv the server, configured and not started
+     * @param options the settings
+     * @return the installed support, for {@link #getRestarter()}
      */
-    public static void install(NservServer server, RestartOptions options)
+    public static RestartSupport install(NservServer nserv, RestartOptions options)
     {
-        if (options.isInheritFd0())
-            throw new IllegalStateException("--inherit-fd0 is not available in this build yet");
+        RestartSupport support = new RestartSupport(nserv, options, System.getenv());
+        nserv.addStartHook(support);
+        // webapps that read the generation while they initialize (before nserv sets the context attribute)
+        System.setProperty("nserv.generation", Integer.toString(nserv.getGeneration()));
+        // a bean of the server, so that Jetty's MBeanContainer exposes it: dev.nserv.jetty.handoff:type=restarter,id=0
+        nserv.getServer().addBean(support.restarter);
+        return support;
+    }
+
+    /**
+     * @return the restarter, also the JMX MBean
+     */
+    public Restarter getRestarter()
+    {
+        return restarter;
+    }
+
+    /**
+     * @return the control socket path, once the server has started
+     */
+    public Path getControlSocket()
+    {
+        ControlServer server = controlServer;
+        return server == null ? null : server.path();
+    }
+
+    @Override
+    public void beforeStart(NservServer server) throws Exception
+    {
+        Server jetty = server.getServer();
+        ListenerAdopter adopter = new ListenerAdopter(registry, env, options.isInheritFd0());
+        if (HandoffClient.isSuccessor(env))
+        {
+            // sockets come from the previous generation only; LISTEN_* and fd 0 are not this process's
+            handoff = new HandoffClient(Path.of(env.get(HandoffProtocol.ENV_SOCKET)), env.getOrDefault(HandoffProtocol.ENV_TOKEN, ""), registry, adopter);
+            try
+            {
+                handoff.receive(jetty);
+            }
+            catch (IOException x)
+            {
+                handoff.failed(x.getMessage());
+                throw x;
+            }
+            restarter.setPredecessor(handoff.previousGeneration(), handoff.previousPid());
+            jetty.addBean(new WebappGate(jetty), true);
+            jetty.addEventListener(new LifeCycle.Listener()
+            {
+                @Override
+                public void lifeCycleFailure(LifeCycle event, Throwable cause)
+                {
+                    if (event == jetty)
+                        handoff.failed(WebappGate.rootMessage(cause));
+                }
+            });
+        }
+        else
+        {
+            adopter.adopt(jetty);
+        }
+        if (options.getControlSocket() == null)
+            ControlPaths.ensurePrivateDirectory(ControlPaths.defaultDirectory());
+        jetty.addEventListener(new LifeCycle.Listener()
+        {
+            @Override
+            public void lifeCycleStopping(LifeCycle event)
+            {
+                if (event == jetty && !restarter.isHandedOff())
+                    sdNotify.notify("STOPPING=1");
+            }
+
+            @Override
+            public void lifeCycleStopped(LifeCycle event)
+            {
+                if (event == jetty)
+                    cleanUp();
+            }
+        });
+    }
+
+    @Override
+    public void afterStart(NservServer server) throws Exception
+    {
+        Path path = controlSocketPath(server);
+        ControlServer control = new ControlServer(path, new ControlCommands(server, restarter));
+        control.bindTemporary();
+        try
+        {
+            if (handoff != null)
+            {
+                handoff.ready();
+                handoff.commit(restarter::predecessorGone);
+            }
+            control.publish();
+        }
+        catch (Exception x)
+        {
+            control.close();
+            if (handoff != null)
+                handoff.failed(x.getMessage());
+            throw x;
+        }
+        controlServer = control;
+        restarter.setControlSocket(path);
+        if (pidFile != null)
+            pidFile.write();
+        sdNotify.notify((handoff != null ? "MAINPID=" + ProcessHandle.current().pid() + "\n" : "") + "READY=1\nSTATUS=generation " + server.getGeneration() + " serving");
+        try
+        {
+            HangupSignal.install(this::restartOnHangup);
+        }
+        catch (IllegalStateException x)
+        {
+            LOG.warn("SIGHUP will not trigger a restart: {}", x.getMessage());
+        }
+        LOG.info("generation {} (pid {}) ready; restart with: java -jar nserv.jar ctl --socket {} restart, or kill -HUP {}",
+            server.getGeneration(), server.getPid(), path, server.getPid());
+    }
+
+    private Path controlSocketPath(NservServer server) throws IOException
+    {
+        if (options.getControlSocket() != null)
+            return options.getControlSocket().toAbsolutePath();
+        if (handoff != null && handoff.controlSocket() != null)
+            return handoff.controlSocket();
+        List<ServerConnector> connectors = ListenerAdopter.serverConnectors(server.getServer());
+        if (connectors.isEmpty())
+            throw new IOException("no connector to name the control socket after; set a control socket path");
+        return ControlPaths.defaultSocket(ControlPaths.defaultDirectory(), connectors.get(0).getLocalPort());
+    }
+
+    private void restartOnHangup()
+    {
+        // the signal thread must return at once; the restart takes seconds
+        Thread thread = new Thread(() ->
+        {
+            LOG.info("SIGHUP: restart requested");
+            try
+            {
+                LOG.info("SIGHUP restart: {}", restarter.restartOrFail());
+            }
+            catch (RestartFailedException | IllegalStateException x)
+            {
+                LOG.warn("SIGHUP restart: {}", x.getMessage());
+            }
+        }, "nserv-restart-sighup");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void cleanUp()
+    {
+        ControlServer control = controlServer;
+        if (control != null)
+            control.close(!restarter.isHandedOff());
+        if (pidFile != null && !restarter.isHandedOff())
+            pidFile.removeIfOwn();
+        // tells a committed successor that this generation has stopped
+        restarter.closeHandoff();
     }
 }
