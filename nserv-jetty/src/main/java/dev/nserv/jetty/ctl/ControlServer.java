@@ -245,6 +245,12 @@ public final class ControlServer implements Closeable
         {
             while (buffer.hasRemaining())
                 client.write(buffer);
+            client.shutdownOutput();
+            // Closing with unread input would reset the connection, and the client could lose the answer.
+            client.configureBlocking(false);
+            ByteBuffer discard = ByteBuffer.allocate(4096);
+            for (int i = 0; i < 16 && client.read(discard) > 0; i++)
+                discard.clear();
         }
         catch (IOException x)
         {

@@ -1,0 +1,162 @@
+package dev.nserv.jetty.handoff;
+
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import dev.nserv.jetty.RawHttp;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The handoff conversation in one JVM: an "old" Jetty server hands its listener to a "new" one. */
+class HandoffClientTest
+{
+    @TempDir
+    Path tmp;
+
+    private Server oldServer;
+    private Server newServer;
+    private HandoffListener listener;
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        if (listener != null)
+            listener.close();
+        if (newServer != null)
+            newServer.stop();
+        if (oldServer != null)
+            oldServer.stop();
+    }
+
+    private static Server server(String name, String answer, int port)
+    {
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setName(name);
+        connector.setHost("127.0.0.1");
+        connector.setPort(port);
+        server.addConnector(connector);
+        server.setHandler(new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response, Callback callback)
+            {
+                response.write(true, java.nio.ByteBuffer.wrap(answer.getBytes(java.nio.charset.StandardCharsets.US_ASCII)), callback);
+                return true;
+            }
+        });
+        return server;
+    }
+
+    /** Plays the old generation: HELLO, then HANDOFF with stdout, stderr and the listener, then the decision. */
+    private CompletableFuture<String> oldGeneration(String connectorName, String decision)
+    {
+        return CompletableFuture.supplyAsync(() ->
+        {
+            try (LineChannel channel = listener.accept())
+            {
+                String hello = channel.readLine();
+                assertThat(hello).startsWith("HELLO " + listener.token() + " ");
+                int fd = SocketFds.fdOf((ServerSocketChannel)((ServerConnector)oldServer.getConnectors()[0]).getTransport());
+                channel.sendLineWithFds("HANDOFF generation=1 pid=" + ProcessHandle.current().pid() + " control= listeners=" + connectorName + " limits=", new int[]{1, 2, fd});
+                String reply = channel.readLine();
+                if (reply != null && reply.startsWith("READY"))
+                    channel.writeLine(decision);
+                return reply;
+            }
+            catch (Exception x)
+            {
+                throw new RuntimeException(x);
+            }
+        });
+    }
+
+    private HandoffClient client(ListenerRegistry registry)
+    {
+        return new HandoffClient(listener.path(), listener.token(), registry, new ListenerAdopter(registry, Map.of(), false));
+    }
+
+    @Test
+    void successorServesOnTheSameSocketAfterCommit() throws Exception
+    {
+        oldServer = server("http", "old", 0);
+        oldServer.start();
+        int port = ((ServerConnector)oldServer.getConnectors()[0]).getLocalPort();
+        long inode = SocketFds.socketInode(SocketFds.fdOf((ServerSocketChannel)((ServerConnector)oldServer.getConnectors()[0]).getTransport()));
+        listener = new HandoffListener(tmp);
+        CompletableFuture<String> old = oldGeneration("http", "COMMIT");
+
+        ListenerRegistry registry = new ListenerRegistry();
+        HandoffClient client = client(registry);
+        newServer = server("http", "new", 1);
+        client.receive(newServer);
+        newServer.start();
+        client.ready();
+        assertThat(old.get(10, TimeUnit.SECONDS)).startsWith("READY ");
+        CountDownLatch gone = new CountDownLatch(1);
+        client.commit(gone::countDown);
+        assertThat(gone.await(10, TimeUnit.SECONDS)).as("end of the handoff connection reported").isTrue();
+
+        ServerConnector adopted = (ServerConnector)newServer.getConnectors()[0];
+        assertThat(adopted.getLocalPort()).isEqualTo(port);
+        assertThat(SocketFds.socketInode(SocketFds.fdOf((ServerSocketChannel)adopted.getTransport()))).isEqualTo(inode);
+        assertThat(registry.describe(List.of(adopted)).get(0)).contains("127.0.0.1:" + port).contains("inode " + inode).contains("handed off by generation 1");
+
+        oldServer.stop();
+        try (RawHttp http = new RawHttp(port))
+        {
+            assertThat(http.get("/").body()).isEqualTo("new");
+        }
+    }
+
+    @Test
+    void abortMakesReadyFailWithTheReason() throws Exception
+    {
+        oldServer = server("http", "old", 0);
+        oldServer.start();
+        listener = new HandoffListener(tmp);
+        CompletableFuture<String> old = oldGeneration("http", "ABORT " + HandoffProtocol.encode("not ready within 60000 ms"));
+        HandoffClient client = client(new ListenerRegistry());
+        newServer = server("http", "new", 1);
+        client.receive(newServer);
+        newServer.start();
+        assertThatThrownBy(client::ready).hasMessageContaining("rolled the restart back: not ready within 60000 ms");
+        old.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aListenerWithoutMatchingConnectorIsAClearErrorAndReportedBack() throws Exception
+    {
+        oldServer = server("https", "old", 0);
+        oldServer.start();
+        int port = ((ServerConnector)oldServer.getConnectors()[0]).getLocalPort();
+        listener = new HandoffListener(tmp);
+        CompletableFuture<String> old = oldGeneration("https", "COMMIT");
+        HandoffClient client = client(new ListenerRegistry());
+        newServer = server("http", "new", 1);
+        assertThatThrownBy(() -> client.receive(newServer))
+            .hasMessageContaining("handed over the listener of connector 'https' but this server has no connector of that name [http]");
+        client.failed("no connector https");
+        assertThat(old.get(10, TimeUnit.SECONDS)).isEqualTo("FAILED " + HandoffProtocol.encode("no connector https"));
+        // the old generation's socket is untouched
+        try (Socket socket = new Socket())
+        {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+        }
+    }
+}
