@@ -5,20 +5,32 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
 /**
- * <p>A counting semaphore whose number of permits (the limit) can be raised and lowered while permits are held.</p>
- * <p>{@code held} counts the permits taken; a permit can be taken while {@code held < limit}. Raising the limit
- * wakes every waiter at once. Lowering it takes nothing back: {@code held} may stay above the new limit, and no
- * permit is handed out until enough holders have released theirs (this is how a lowered connection limit
- * "closes nothing and takes effect as connections end").</p>
- * <p>This is not a {@link java.util.concurrent.Semaphore} subclass because the throttled connector needs two
- * things that class cannot give: waiters must be woken when something other than a release changes
- * (the overload policy switching to shedding), and a holder must be able to tell whether the limit was lowered
- * after it took its permit (see {@link #lowerings()}), to re-check a permit that an acceptor took before
- * blocking in {@code accept()}.</p>
+ * <p>The connection permits of a {@link ThrottledServerConnector}: a counting semaphore whose number of permits
+ * (the limit) can be raised and lowered while permits are held, and whose permits can be <em>reserved</em> by an
+ * acceptor before it blocks in {@code accept()}.</p>
+ * <p>{@code held} counts permits taken, reserved ones included; {@code reserved} counts those taken by acceptors
+ * still blocked in {@code accept()}, so {@code held - reserved} is the number of connections holding a permit.
+ * Raising the limit wakes every waiter at once. Lowering it takes nothing back: {@code held} may stay above the
+ * new limit, and no permit is handed out until enough holders have released theirs (this is how a lowered
+ * connection limit "closes nothing and takes effect as connections end").</p>
+ * <p>A reservation stands for a client that is not there yet. When a client is already accepted and the only
+ * free slot is reserved by another acceptor still blocked in {@code accept()} (which happens after switching
+ * to the shedding policy, or after lowering the limit), the client may <em>borrow</em> that slot: the borrow is
+ * recorded as a debt, and the next reservation to be redeemed pays it by giving its permit back. Invariants,
+ * under the lock: {@code held <= limit + debt} (while the limit is not lowered) and {@code debt <= reserved};
+ * hence connections, {@code held - reserved}, never exceed the limit.</p>
+ * <p>This is not a {@link java.util.concurrent.Semaphore} subclass because the connector needs what that class
+ * cannot give: reservations and borrowing, waking waiters when something other than a release changes (the
+ * overload policy switching to shedding), and telling a holder whether the limit was lowered after it took its
+ * permit (see {@link #lowerings()}).</p>
  * <pre>{@code
  * ResizableSemaphore permits = new ResizableSemaphore(1000);
- * if (permits.acquire(() -> true))
- *     try { serve(); } finally { permits.release(); }
+ * if (permits.reserve(() -> true))
+ * {
+ *     SocketChannel channel = server.accept();
+ *     if (permits.redeem() || permits.acquire(() -> true))
+ *         serve(channel); // and permits.release() when it closes
+ * }
  * permits.setLimit(10); // from any thread, at any time
  * }</pre>
  */
@@ -29,6 +41,8 @@ final class ResizableSemaphore
     // Written under the lock; volatile so that getters need not take it.
     private volatile int limit;
     private volatile int held;
+    private volatile int reserved;
+    private volatile int debt;
     private volatile int waiting;
     private volatile long lowerings;
 
@@ -57,7 +71,7 @@ final class ResizableSemaphore
     }
 
     /**
-     * @return the number of permits held
+     * @return the number of permits held, reserved ones included
      */
     int held()
     {
@@ -65,7 +79,15 @@ final class ResizableSemaphore
     }
 
     /**
-     * @return the number of threads blocked in {@link #acquire(BooleanSupplier)}
+     * @return the number of permits reserved by acceptors blocked in {@code accept()}
+     */
+    int reserved()
+    {
+        return reserved;
+    }
+
+    /**
+     * @return the number of threads waiting for a permit
      */
     int waiting()
     {
@@ -105,7 +127,65 @@ final class ResizableSemaphore
     }
 
     /**
-     * Takes a permit, waiting while none is free and {@code keepWaiting} says so.
+     * Reserves a permit for a client not accepted yet, waiting while none is free and {@code keepWaiting} says
+     * so. Every successful call must be followed by one {@link #redeem()}.
+     *
+     * @param keepWaiting evaluated under the lock before every wait; when it turns false the call returns false
+     * without a permit (call {@link #wakeAll()} after changing what it reads)
+     * @return true if a permit was reserved, false if the caller gave up waiting
+     * @throws InterruptedException if interrupted while waiting; no permit is then held
+     */
+    boolean reserve(BooleanSupplier keepWaiting) throws InterruptedException
+    {
+        lock.lockInterruptibly();
+        try
+        {
+            // A reservation never borrows: it must be a free slot under the limit.
+            if (!await(() -> held < limit, keepWaiting))
+                return false;
+            held++;
+            reserved++;
+            // A fresh reservation is a slot that an already accepted client waiting in acquire() may borrow.
+            signalWaiters();
+            return true;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Turns a reservation into a permit held by the client just accepted (or about to be released, if the
+     * accept failed), unless a borrowed slot must be paid back with it.
+     *
+     * @return true if the caller now holds a permit, false if the reservation paid a debt and nothing is held
+     */
+    boolean redeem()
+    {
+        lock.lock();
+        try
+        {
+            if (reserved <= 0)
+                throw new IllegalStateException("redeem() without a reservation");
+            reserved--;
+            if (debt > 0)
+            {
+                debt--;
+                held--;
+                signalWaiters();
+                return false;
+            }
+            return true;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes a permit for a client already accepted, waiting while none is free and {@code keepWaiting} says so.
      *
      * @param keepWaiting evaluated under the lock before every wait; when it turns false the call returns false
      * without a permit (call {@link #wakeAll()} after changing what it reads)
@@ -117,27 +197,10 @@ final class ResizableSemaphore
         lock.lockInterruptibly();
         try
         {
-            if (held < limit)
-            {
-                held++;
-                return true;
-            }
-            waiting++;
-            try
-            {
-                while (held >= limit)
-                {
-                    if (!keepWaiting.getAsBoolean())
-                        return false;
-                    changed.await();
-                }
-                held++;
-                return true;
-            }
-            finally
-            {
-                waiting--;
-            }
+            if (!await(this::canTake, keepWaiting))
+                return false;
+            take();
+            return true;
         }
         finally
         {
@@ -146,19 +209,17 @@ final class ResizableSemaphore
     }
 
     /**
-     * @return true if a permit was free and has been taken
+     * @return true if a permit for a client already accepted was free (or could be borrowed) and has been taken
      */
     boolean tryAcquire()
     {
         lock.lock();
         try
         {
-            if (held < limit)
-            {
-                held++;
-                return true;
-            }
-            return false;
+            if (!canTake())
+                return false;
+            take();
+            return true;
         }
         finally
         {
@@ -166,26 +227,69 @@ final class ResizableSemaphore
         }
     }
 
+    // Under the lock.
+    private boolean await(BooleanSupplier available, BooleanSupplier keepWaiting) throws InterruptedException
+    {
+        if (available.getAsBoolean())
+            return true;
+        waiting++;
+        try
+        {
+            while (!available.getAsBoolean())
+            {
+                if (!keepWaiting.getAsBoolean())
+                    return false;
+                changed.await();
+            }
+            return true;
+        }
+        finally
+        {
+            waiting--;
+        }
+    }
+
+    // Under the lock: a free slot, or a slot reserved by an acceptor that has not borrowed against it yet,
+    // as long as the connections stay under the limit.
+    private boolean canTake()
+    {
+        return held < limit || (held - reserved < limit && reserved > debt);
+    }
+
+    // Under the lock, after canTake().
+    private void take()
+    {
+        if (held >= limit)
+            debt++;
+        held++;
+    }
+
     /**
-     * Gives back one permit taken by {@link #acquire(BooleanSupplier)} or {@link #tryAcquire()}.
+     * Gives back one permit taken by {@link #acquire(BooleanSupplier)}, {@link #tryAcquire()} or a redeemed
+     * reservation.
      */
     void release()
     {
         lock.lock();
         try
         {
-            if (held <= 0)
+            if (held - reserved <= 0)
                 throw new IllegalStateException("release() without a held permit");
             held--;
-            // signalAll, not signal: a woken waiter may give up (keepWaiting false) or be interrupted,
-            // and a single signal would then be lost for the others.
-            if (waiting > 0 && held < limit)
-                changed.signalAll();
+            signalWaiters();
         }
         finally
         {
             lock.unlock();
         }
+    }
+
+    // Under the lock. signalAll, not signal: a woken waiter may give up (keepWaiting false) or be interrupted,
+    // and a single signal would then be lost for the others.
+    private void signalWaiters()
+    {
+        if (waiting > 0)
+            changed.signalAll();
     }
 
     /**
@@ -207,6 +311,7 @@ final class ResizableSemaphore
     @Override
     public String toString()
     {
-        return String.format("%s@%x{held=%d,limit=%d,waiting=%d}", getClass().getSimpleName(), hashCode(), held, limit, waiting);
+        return String.format("%s@%x{held=%d,reserved=%d,debt=%d,limit=%d,waiting=%d}",
+            getClass().getSimpleName(), hashCode(), held, reserved, debt, limit, waiting);
     }
 }

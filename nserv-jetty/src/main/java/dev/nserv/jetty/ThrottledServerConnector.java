@@ -458,6 +458,14 @@ public class ThrottledServerConnector extends ServerConnector
         return permits.held();
     }
 
+    /**
+     * @return the number of permits reserved by acceptors blocked in accept()
+     */
+    int reservedPermits()
+    {
+        return permits.reserved();
+    }
+
     @Override
     protected void doStart() throws Exception
     {
@@ -488,7 +496,8 @@ public class ThrottledServerConnector extends ServerConnector
         try
         {
             long lowerings = permits.lowerings();
-            boolean permitted = overloadPolicy == OverloadPolicy.WAIT && permits.acquire(this::isWaitPolicy);
+            // Under WAIT the permit is taken before accept(), so that clients over the limit stay in the backlog.
+            boolean reserved = overloadPolicy == OverloadPolicy.WAIT && permits.reserve(this::isWaitPolicy);
             SocketChannel channel;
             try
             {
@@ -496,18 +505,19 @@ public class ThrottledServerConnector extends ServerConnector
             }
             catch (Throwable x)
             {
-                if (permitted)
+                if (reserved && permits.redeem())
                     permits.release();
                 throw x;
             }
             if (channel == null)
             {
-                if (permitted)
+                if (reserved && permits.redeem())
                     permits.release();
                 return;
             }
             accepted.increment();
 
+            boolean permitted = reserved && permits.redeem();
             if (permitted && permits.lowerings() != lowerings)
             {
                 // The limit was lowered while this acceptor held its permit: the permit may be over the new

@@ -200,6 +200,32 @@ class ThrottledServerConnectorLimitTest
     }
 
     @Test
+    void switchingToShedWhileAcceptorsHoldPermitsInAcceptShedsNoClientUnderTheLimit() throws Exception
+    {
+        // Started under WAIT, 3 of the 4 acceptors reserve a permit before blocking in accept(); after the switch
+        // to SHED those reservations must not make the connector shed clients while it is under the limit.
+        start(4, 3, 16);
+        await().atMost(AT_MOST).until(() -> connector.reservedPermits() == 3 && connector.getWaitingAcceptors() == 1);
+        connector.setOverloadPolicy(OverloadPolicy.SHED);
+        handler.hold();
+
+        List<Future<Reply>> held = sendConcurrently(3);
+        await().atMost(AT_MOST).until(() -> handler.parked() == 3);
+        assertThat(connector.getShedConnections()).isZero();
+        assertThat(ThrottledTestSupport.get(connector.getLocalPort()).status()).isEqualTo(503);
+        assertThat(connector.getActiveConnections()).isEqualTo(3);
+        assertThat(open.max()).isEqualTo(3);
+
+        handler.releaseAll();
+        assertThat(statuses(held)).containsOnly(200);
+        await().atMost(AT_MOST).until(() -> connector.getActiveConnections() == 0);
+        List<Future<Reply>> after = sendConcurrently(12);
+        assertThat(statuses(after)).hasSize(12).doesNotContain(-1);
+        assertThat(connector.getPeakConnections()).isEqualTo(3);
+        assertThat(open.max()).isEqualTo(3);
+    }
+
+    @Test
     void switchingToShedAnswersTheClientsWaitingInTheBacklogAtOnce() throws Exception
     {
         start(2, 2, 16);
