@@ -216,6 +216,31 @@ class GracefulExitTest
     }
 
     @Test
+    void jmxShutdownOperationStartsTheGracefulExitAndReportsASecondCall() throws Exception
+    {
+        start(30_000, 0);
+        javax.management.MBeanServer platform = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        org.eclipse.jetty.jmx.MBeanContainer container = new org.eclipse.jetty.jmx.MBeanContainer(platform);
+        nserv.getServer().addBean(container);
+        try
+        {
+            javax.management.ObjectName pattern = new javax.management.ObjectName("dev.nserv.jetty:type=nservserver,*");
+            javax.management.ObjectName name = platform.queryNames(pattern, null).stream()
+                .filter(n -> n.equals(container.findMBean(nserv)))
+                .findFirst().orElseThrow();
+            assertThat(platform.getAttribute(name, "ready")).isEqualTo(Boolean.TRUE);
+            assertThat(platform.getAttribute(name, "generation")).isEqualTo(1);
+            assertThat(platform.invoke(name, "shutdown", null, null)).asString().startsWith("stopping gracefully");
+            assertThat(platform.invoke(name, "shutdown", null, null)).isEqualTo("already stopping");
+            assertThat(nserv.awaitStopped(Duration.ofSeconds(20))).isTrue();
+        }
+        finally
+        {
+            container.destroy();
+        }
+    }
+
+    @Test
     void settersRefuseNonsense()
     {
         NservServer server = new NservServer(new Server());
