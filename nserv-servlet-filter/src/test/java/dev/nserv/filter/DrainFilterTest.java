@@ -1,6 +1,7 @@
 package dev.nserv.filter;
 
 import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -73,8 +74,8 @@ class DrainFilterTest
     @Test
     void badConfigurationFailsNamingTheInitParam()
     {
-        for (Map<String, String> params : new Map[] {Map.of("readiness-path", "readyz"), Map.of("drain-timeout-ms", "-1"), Map.of("drain-timeout-ms", "x"),
-            Map.of("drain-name", "a/b"), Map.of("readiness", "/r")})
+        for (Map<String, String> params : List.of(Map.of("readiness-path", "readyz"), Map.of("drain-timeout-ms", "-1"), Map.of("drain-timeout-ms", "x"),
+            Map.of("drain-name", "a/b"), Map.of("readiness", "/r")))
         {
             String param = params.keySet().iterator().next();
             assertThatThrownBy(() -> new DrainFilter().init(Mocks.config(context, "drain", params)))

@@ -19,7 +19,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 
 /** A real servlet container on 127.0.0.1, port 0, running {@link TestApp}s. */
-interface TestContainer extends AutoCloseable
+interface TestContainer
 {
     enum Kind
     {
@@ -45,6 +45,9 @@ interface TestContainer extends AutoCloseable
 
     /** @return the start failure's message chain, or an empty string */
     String failure();
+
+    /** Stops the container and everything in it. */
+    void close() throws Exception;
 
     final class Jetty implements TestContainer
     {
