@@ -47,7 +47,7 @@ public interface ConcurrencyLimitMBean
     /** @return requests that got a permit, at once or after waiting */
     long getAccepted();
 
-    /** @return requests rejected: over the limit, queue full, queue timeout, or limiter closed */
+    /** @return requests rejected: over the limit, queue full (or pushed out of a full LIFO queue), queue timeout, or limiter closed */
     long getRejected();
 
     /** @return of the rejected requests, those that waited in the queue until the timeout */

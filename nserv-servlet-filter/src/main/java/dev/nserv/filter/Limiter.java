@@ -9,7 +9,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A resizable concurrency limit with an optional bounded wait queue. {@link #acquire()} hands out a
  * {@link Permit} while fewer than {@link #getLimit()} are held; over the limit it rejects (returns null) at
- * once, or waits in a FIFO or LIFO queue of bounded size for at most the queue timeout.
+ * once, or waits in a FIFO or LIFO queue of bounded size for at most the queue timeout. A full FIFO queue
+ * rejects the newcomer; a full LIFO queue rejects its oldest waiter instead and queues the newcomer.
  *
  * <p>A freed permit is handed directly to the next waiter, never put back for grabs: a waiter cannot be
  * overtaken by a newcomer, and the invariant "queue not empty implies every permit taken" always holds.
@@ -99,10 +100,17 @@ public final class Limiter implements ConcurrencyLimitMBean
                 accepted.incrementAndGet();
                 return new Permit(this);
             }
-            if (closed || !policy.queues() || waiters.size() >= queueSize)
+            if (closed || !policy.queues() || (waiters.size() >= queueSize && policy != QueuePolicy.LIFO))
             {
                 rejected.incrementAndGet();
                 return null;
+            }
+            if (waiters.size() >= queueSize)
+            {
+                // LIFO and full: the oldest waiter is the one least likely to be served in time, so it makes room
+                Waiter oldest = waiters.pollFirst();
+                oldest.evicted = true;
+                oldest.condition.signal();
             }
             return await();
         }
@@ -122,7 +130,7 @@ public final class Limiter implements ConcurrencyLimitMBean
         boolean interrupted = false;
         try
         {
-            while (!waiter.granted && !closed && remaining > 0)
+            while (!waiter.granted && !waiter.evicted && !closed && remaining > 0)
                 remaining = waiter.condition.awaitNanos(remaining);
         }
         catch (InterruptedException e)
@@ -137,12 +145,13 @@ public final class Limiter implements ConcurrencyLimitMBean
                 Thread.currentThread().interrupt();
             return new Permit(this);
         }
-        waiters.remove(waiter);
+        if (!waiter.evicted)
+            waiters.remove(waiter);
         queued = waiters.size();
         rejected.incrementAndGet();
         if (interrupted)
             Thread.currentThread().interrupt();
-        else if (!closed)
+        else if (!closed && !waiter.evicted)
             timedOut.incrementAndGet();
         return null;
     }
@@ -316,6 +325,7 @@ public final class Limiter implements ConcurrencyLimitMBean
     {
         final Condition condition;
         boolean granted;
+        boolean evicted;
 
         Waiter(Condition condition)
         {

@@ -9,9 +9,15 @@ public enum QueuePolicy
 {
     /** Reject at once. */
     REJECT,
-    /** Wait in a bounded queue, oldest waiter served first, until a permit frees up or the wait times out. */
+    /**
+     * Wait in a bounded queue, oldest waiter served first, until a permit frees up or the wait times out. When
+     * the queue is full, the newcomer is rejected.
+     */
     FIFO,
-    /** Wait in a bounded queue, newest waiter served first: under overload the freshest requests win. */
+    /**
+     * Wait in a bounded queue, newest waiter served first: under overload the freshest requests win. When the
+     * queue is full, the oldest waiter is rejected to make room for the newcomer.
+     */
     LIFO;
 
     /**

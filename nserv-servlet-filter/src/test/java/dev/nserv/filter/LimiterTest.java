@@ -134,6 +134,25 @@ class LimiterTest
     }
 
     @Test
+    void aFullLifoQueuePushesOutItsOldestWaiter() throws Exception
+    {
+        Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(1).setPolicy(QueuePolicy.LIFO).setQueueSize(2).setQueueTimeoutMillis(30_000));
+        Permit held = limiter.acquire();
+        List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+        Future<Permit> oldest = waiter(limiter, 1, order, 1);
+        Future<Permit> middle = waiter(limiter, 2, order, 2);
+        Future<Permit> newest = executor.submit(() -> limiter.acquire());
+        assertThat(oldest.get(5, TimeUnit.SECONDS)).as("pushed out").isNull();
+        await().atMost(5, TimeUnit.SECONDS).until(() -> limiter.getQueued() == 2);
+        assertThat(limiter.getRejected()).isEqualTo(1);
+        assertThat(limiter.getTimedOut()).isZero();
+        held.release(false);
+        newest.get(5, TimeUnit.SECONDS).release(false);
+        middle.get(5, TimeUnit.SECONDS).release(false);
+        assertThat(limiter.getInFlight()).isZero();
+    }
+
+    @Test
     void aWaiterIsRejectedAfterTheQueueTimeout()
     {
         Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(1).setPolicy(QueuePolicy.FIFO).setQueueTimeoutMillis(100));
