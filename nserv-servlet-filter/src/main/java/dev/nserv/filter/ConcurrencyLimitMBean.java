@@ -20,10 +20,10 @@ public interface ConcurrencyLimitMBean
      */
     void setLimit(int limit);
 
-    /** @return the lowest limit an adaptive limiter goes to */
+    /** @return the lowest limit an adaptive limiter goes to; 0 when not adaptive */
     int getMinLimit();
 
-    /** @return the highest limit an adaptive limiter goes to */
+    /** @return the highest limit an adaptive limiter goes to; 0 when not adaptive */
     int getMaxLimit();
 
     /** @return {@code none}, {@code aimd} or {@code gradient} */

@@ -252,7 +252,7 @@ public final class Limiter implements ConcurrencyLimitMBean
     @Override
     public int getMaxLimit()
     {
-        return maxLimit;
+        return algorithm == null ? 0 : maxLimit;
     }
 
     @Override
