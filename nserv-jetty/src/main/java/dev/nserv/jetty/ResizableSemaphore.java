@@ -13,16 +13,16 @@ import java.util.function.BooleanSupplier;
  * Raising the limit wakes every waiter at once. Lowering it takes nothing back: {@code held} may stay above the
  * new limit, and no permit is handed out until enough holders have released theirs (this is how a lowered
  * connection limit "closes nothing and takes effect as connections end").</p>
- * <p>A reservation stands for a client that is not there yet. When a client is already accepted and the only
- * free slot is reserved by another acceptor still blocked in {@code accept()} (which happens after switching
- * to the shedding policy, or after lowering the limit), the client may <em>borrow</em> that slot: the borrow is
- * recorded as a debt, and the next reservation to be redeemed pays it by giving its permit back. Invariants,
- * under the lock: {@code held <= limit + debt} (while the limit is not lowered) and {@code debt <= reserved};
- * hence connections, {@code held - reserved}, never exceed the limit.</p>
+ * <p>A reservation stands for a client that is not there yet, so a client already accepted does not count it:
+ * it gets a permit while {@code held - reserved < limit}, even if that takes {@code held} over the limit (this
+ * happens after switching to the shedding policy, or after lowering the limit, while acceptors still sit in
+ * {@code accept()} with reservations). A reservation is checked again when it is redeemed: if converting it
+ * would put the connections over the limit, it is given back instead. So connections, {@code held - reserved},
+ * never go over the limit through a permit handed out while the limit was in force, and a reservation never
+ * keeps an accepted client waiting.</p>
  * <p>This is not a {@link java.util.concurrent.Semaphore} subclass because the connector needs what that class
- * cannot give: reservations and borrowing, waking waiters when something other than a release changes (the
- * overload policy switching to shedding), and telling a holder whether the limit was lowered after it took its
- * permit (see {@link #lowerings()}).</p>
+ * cannot give: reservations checked at redemption, and waking waiters when something other than a release
+ * changes (the overload policy switching to shedding).</p>
  * <pre>{@code
  * ResizableSemaphore permits = new ResizableSemaphore(1000);
  * if (permits.reserve(() -> true))
@@ -42,9 +42,7 @@ final class ResizableSemaphore
     private volatile int limit;
     private volatile int held;
     private volatile int reserved;
-    private volatile int debt;
     private volatile int waiting;
-    private volatile long lowerings;
 
     /**
      * @param limit the initial number of permits, at least 1
@@ -95,15 +93,6 @@ final class ResizableSemaphore
     }
 
     /**
-     * @return how many times the limit has been lowered; a holder that reads a different value after taking its
-     * permit must assume the permit may exceed the new limit
-     */
-    long lowerings()
-    {
-        return lowerings;
-    }
-
-    /**
      * Sets the limit. Raising it wakes all waiters; lowering it revokes nothing.
      *
      * @param newLimit the new number of permits, at least 1
@@ -115,8 +104,6 @@ final class ResizableSemaphore
         lock.lock();
         try
         {
-            if (newLimit < limit)
-                lowerings++;
             limit = newLimit;
             changed.signalAll();
         }
@@ -145,8 +132,6 @@ final class ResizableSemaphore
                 return false;
             held++;
             reserved++;
-            // A fresh reservation is a slot that an already accepted client waiting in acquire() may borrow.
-            signalWaiters();
             return true;
         }
         finally
@@ -157,9 +142,10 @@ final class ResizableSemaphore
 
     /**
      * Turns a reservation into a permit held by the client just accepted (or about to be released, if the
-     * accept failed), unless a borrowed slot must be paid back with it.
+     * accept failed), unless that would put the connections over the limit, which may have been lowered, or
+     * taken by accepted clients, since the reservation was made.
      *
-     * @return true if the caller now holds a permit, false if the reservation paid a debt and nothing is held
+     * @return true if the caller now holds a permit, false if the reservation was given back and nothing is held
      */
     boolean redeem()
     {
@@ -169,9 +155,8 @@ final class ResizableSemaphore
             if (reserved <= 0)
                 throw new IllegalStateException("redeem() without a reservation");
             reserved--;
-            if (debt > 0)
+            if (held - reserved > limit)
             {
-                debt--;
                 held--;
                 signalWaiters();
                 return false;
@@ -199,7 +184,7 @@ final class ResizableSemaphore
         {
             if (!await(this::canTake, keepWaiting))
                 return false;
-            take();
+            held++;
             return true;
         }
         finally
@@ -209,7 +194,7 @@ final class ResizableSemaphore
     }
 
     /**
-     * @return true if a permit for a client already accepted was free (or could be borrowed) and has been taken
+     * @return true if a permit for a client already accepted was free, reservations aside, and has been taken
      */
     boolean tryAcquire()
     {
@@ -218,7 +203,7 @@ final class ResizableSemaphore
         {
             if (!canTake())
                 return false;
-            take();
+            held++;
             return true;
         }
         finally
@@ -249,19 +234,10 @@ final class ResizableSemaphore
         }
     }
 
-    // Under the lock: a free slot, or a slot reserved by an acceptor that has not borrowed against it yet,
-    // as long as the connections stay under the limit.
+    // Under the lock: room for one more connection, whatever acceptors have reserved.
     private boolean canTake()
     {
-        return held < limit || (held - reserved < limit && reserved > debt);
-    }
-
-    // Under the lock, after canTake().
-    private void take()
-    {
-        if (held >= limit)
-            debt++;
-        held++;
+        return held - reserved < limit;
     }
 
     /**
@@ -311,7 +287,7 @@ final class ResizableSemaphore
     @Override
     public String toString()
     {
-        return String.format("%s@%x{held=%d,reserved=%d,debt=%d,limit=%d,waiting=%d}",
-            getClass().getSimpleName(), hashCode(), held, reserved, debt, limit, waiting);
+        return String.format("%s@%x{held=%d,reserved=%d,limit=%d,waiting=%d}",
+            getClass().getSimpleName(), hashCode(), held, reserved, limit, waiting);
     }
 }

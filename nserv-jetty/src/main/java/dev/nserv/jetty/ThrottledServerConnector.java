@@ -495,7 +495,6 @@ public class ThrottledServerConnector extends ServerConnector
             return;
         try
         {
-            long lowerings = permits.lowerings();
             // Under WAIT the permit is taken before accept(), so that clients over the limit stay in the backlog.
             boolean reserved = overloadPolicy == OverloadPolicy.WAIT && permits.reserve(this::isWaitPolicy);
             SocketChannel channel;
@@ -517,15 +516,9 @@ public class ThrottledServerConnector extends ServerConnector
             }
             accepted.increment();
 
+            // The reservation is checked again now: the limit may have been lowered meanwhile. If it no longer
+            // fits, the client waits in hand for room under the new limit, as it would have in the backlog.
             boolean permitted = reserved && permits.redeem();
-            if (permitted && permits.lowerings() != lowerings)
-            {
-                // The limit was lowered while this acceptor held its permit: the permit may be over the new
-                // limit. Give it back and take one under the new limit; the client waits meanwhile, as it would
-                // have in the backlog.
-                permits.release();
-                permitted = false;
-            }
             if (!permitted)
                 permitted = permitAccepted(channel);
             if (permitted)

@@ -49,7 +49,6 @@ class ThrottledResizableSemaphoreTest
             assertThat(permits.tryAcquire()).isTrue();
         permits.setLimit(1);
         assertThat(permits.held()).isEqualTo(3);
-        assertThat(permits.lowerings()).isEqualTo(1);
 
         Future<Boolean> waiter = threads.submit(() -> permits.acquire(() -> true));
         await().atMost(AT_MOST).until(() -> permits.waiting() == 1);
@@ -80,23 +79,24 @@ class ThrottledResizableSemaphoreTest
     }
 
     @Test
-    void anAcceptedClientBorrowsAReservedSlotAndTheReservationPaysItBack()
+    void anAcceptedClientTakesAReservedSlotAndTheReservationIsGivenBackWhenRedeemed()
     {
         ResizableSemaphore permits = new ResizableSemaphore(2);
         // Two acceptors reserve both slots before blocking in accept().
         assertThat(reserveNow(permits)).isTrue();
         assertThat(reserveNow(permits)).isTrue();
         assertThat(permits.held()).isEqualTo(2);
+        assertThat(reserveNow(permits)).isFalse();
 
         // One acceptor's client arrives: its reservation becomes the connection's permit.
         assertThat(permits.redeem()).isTrue();
-        // A client accepted without a reservation borrows the other acceptor's slot: 2 connections, limit 2.
+        // A client accepted without a reservation does not wait for the other acceptor's reserved slot.
         assertThat(permits.tryAcquire()).isTrue();
         assertThat(permits.held() - permits.reserved()).isEqualTo(2);
         // A third connection would exceed the limit.
         assertThat(permits.tryAcquire()).isFalse();
 
-        // The other acceptor's client arrives: the reservation pays the debt, the client gets nothing.
+        // The other acceptor's client arrives: there is no room left, so the reservation is given back.
         assertThat(permits.redeem()).isFalse();
         assertThat(permits.held()).isEqualTo(2);
         assertThat(permits.reserved()).isZero();
@@ -105,6 +105,20 @@ class ThrottledResizableSemaphoreTest
         permits.release();
         assertThat(permits.held()).isZero();
         assertThatThrownBy(permits::release).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aReservationRedeemedAfterTheLimitWasLoweredIsGivenBack()
+    {
+        ResizableSemaphore permits = new ResizableSemaphore(3);
+        assertThat(permits.tryAcquire()).isTrue();
+        assertThat(reserveNow(permits)).isTrue();
+        permits.setLimit(1);
+        assertThat(permits.redeem()).isFalse();
+        assertThat(permits.held()).isEqualTo(1);
+        permits.release();
+        assertThat(reserveNow(permits)).isTrue();
+        assertThat(permits.redeem()).isTrue();
     }
 
     private static boolean reserveNow(ResizableSemaphore permits)
