@@ -1,0 +1,404 @@
+#!/usr/bin/env python3
+"""Report of bench/restart_bench.py: figures per scenario and client, bench/restart-latency.svg, and the section
+"## Zero-downtime restart" of BENCHMARKS.md (other sections are kept as they are).
+
+Definitions
+  restart window  from the trigger to max(successor ready, old process exit) + 1 s; for nserv and the
+                  SO_REUSEPORT rebind the successor is ready before the old process exits, so this is trigger to
+                  old exit + 1 s. A request belongs to a window when [start, end] overlaps it.
+  steady state    requests that overlap no window, started after the warm-up and ended before the clients stopped
+  latency         of successful (200) requests only; failed requests are counted by kind
+  longest gap     the longest time, overlapping a window, in which a client completed no 200 at all
+                  ("both": neither client did), i.e. the downtime as the clients saw it
+"""
+import argparse
+import glob
+import json
+import os
+import platform
+import re
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LABELS = {"nserv": "nserv ctl restart", "stopstart": "plain Jetty stop-then-start", "reuseport": "SO_REUSEPORT rebind"}
+CLIENTS = {"wrk": "wrk keep-alive", "newconn": "new connection per request"}
+COLORS = {"wrk": "#1f77b4", "newconn": "#e07b00"}
+
+
+def load_requests(outdir):
+    """Returns {"wrk": [...], "newconn": [...]}: lists of (start s, latency ms or None, kind)."""
+    data = {"wrk": [], "newconn": []}
+    for path in sorted(glob.glob(os.path.join(outdir, "wrk-*.log"))):
+        with open(path) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) != 3:
+                    continue  # a line cut short when wrk stopped
+                start, lat, status = int(parts[0]) / 1e6, int(parts[1]), parts[2]
+                if status == "err":
+                    data["wrk"].append((start, None, "socket error"))
+                else:
+                    data["wrk"].append((start, lat / 1000.0, "ok" if status == "200" else "non-200"))
+    with open(os.path.join(outdir, "newconn.log")) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) != 3:
+                continue
+            start, lat, kind = int(parts[0]) / 1e6, int(parts[1]) / 1000.0, parts[2]
+            if kind == "200":
+                data["newconn"].append((start, lat, "ok"))
+            else:
+                data["newconn"].append((start, lat, "non-200" if kind.isdigit() else kind))
+    for records in data.values():
+        records.sort()
+    return data
+
+
+def windows(meta):
+    result = []
+    for e in meta["events"]:
+        ends = [t for t in (e.get("ready"), e.get("old_exit")) if t is not None]
+        result.append((e["trigger"], (max(ends) if ends else e["trigger"]) + 1.0))
+    return result
+
+
+def overlaps(start, end, wins):
+    return any(start <= b and end >= a for a, b in wins)
+
+
+def pct(sorted_values, p):
+    if not sorted_values:
+        return None
+    k = max(0, min(len(sorted_values) - 1, int(round(p / 100.0 * len(sorted_values) + 0.5)) - 1))
+    return sorted_values[k]
+
+
+def longest_gap(completions, wins):
+    """Longest interval without a completion that overlaps a window (completions sorted)."""
+    import bisect
+    best = 0.0
+    for a, b in wins:
+        i = bisect.bisect_right(completions, a)
+        prev = completions[i - 1] if i > 0 else a
+        while i < len(completions):
+            c = completions[i]
+            best = max(best, c - prev)
+            prev = c
+            i += 1
+            if c > b:
+                break
+        else:
+            best = max(best, b - prev)
+    return best * 1000.0
+
+
+def analyse(meta, data):
+    wins = windows(meta)
+    t0, t1 = meta["clients_started"] + meta["warmup"], meta["clients_stopped"]
+    result = {}
+    all_completions = []
+    for client, records in data.items():
+        steady, inwin, failures = [], [], {}
+        completions = []
+        for start, lat, kind in records:
+            end = start + (lat or 0) / 1000.0
+            if kind != "ok":
+                failures[kind] = failures.get(kind, 0) + 1
+                continue
+            completions.append(end)
+            if overlaps(start, end, wins):
+                inwin.append(lat)
+            elif start >= t0 and end <= t1:
+                steady.append(lat)
+        steady.sort()
+        inwin.sort()
+        completions.sort()
+        all_completions.extend(completions)
+        result[client] = {
+            "requests": len(records), "ok": len(records) - sum(failures.values()), "failures": failures,
+            "steady": [pct(steady, 50), pct(steady, 99), steady[-1] if steady else None, len(steady)],
+            "window": [pct(inwin, 50), pct(inwin, 99), inwin[-1] if inwin else None, len(inwin)],
+            "gap_ms": longest_gap(completions, wins),
+        }
+    all_completions.sort()
+    result["both_gap_ms"] = longest_gap(all_completions, wins)
+    ev = meta["events"]
+    result["ready_s"] = [e["ready"] - e["trigger"] for e in ev if e.get("ready")]
+    result["exit_s"] = [e["old_exit"] - e["trigger"] for e in ev if e.get("old_exit")]
+    result["server_ready_ms"] = [e["server_ready_ms"] for e in ev if e.get("server_ready_ms") is not None]
+    result["failed_restarts"] = sum(1 for e in ev if e.get("ctl_rc", 0) != 0 or not e.get("ready"))
+    return result
+
+
+def wrk_errors(summary):
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", summary)
+    # wrk prints the socket error line only when there was one
+    errors = dict(zip(("connect", "read", "write", "timeout"), map(int, m.groups()) if m else (0, 0, 0, 0)))
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", summary)
+    errors["non-2xx"] = int(m.group(1)) if m else 0
+    m = re.search(r"(\d+) requests in", summary)
+    return errors, int(m.group(1)) if m else None
+
+
+# ---------------------------------------------------------------------------------------------------- plot
+
+def svg_plot(metas, datas, path):
+    import math
+    width, left, right, panel_h, top_pad, gap = 1000, 70, 20, 190, 30, 46
+    names = [n for n in metas]
+    span = max(m["clients_stopped"] - m["clients_started"] for m in metas.values())
+    top_pad = 48
+    height = top_pad + len(names) * (panel_h + gap) + 40
+    all_lat = [lat for d in datas.values() for recs in d.values() for _, lat, k in recs if k == "ok" and lat]
+    lo, hi = 0.1, 10 ** math.ceil(math.log10(max(all_lat) if all_lat else 1000))
+    pw = width - left - right
+
+    def x(t):
+        return left + pw * t / span
+
+    def y(ms, y0):
+        ms = min(max(ms, lo), hi)
+        return y0 + panel_h - panel_h * (math.log10(ms) - math.log10(lo)) / (math.log10(hi) - math.log10(lo))
+
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" '
+           'font-family="sans-serif" font-size="11">' % (width, height, width, height),
+           '<rect width="100%" height="100%" fill="white"/>',
+           '<text x="%d" y="18" font-size="13" font-weight="bold">Latency over time under restarts '
+           '(max per 100 ms of successful requests, log scale)</text>' % left]
+    # legend
+    lx = left
+    out.append('<line x1="%d" y1="34" x2="%d" y2="34" stroke="%s" stroke-width="1.5"/><text x="%d" y="38">%s</text>'
+               % (lx, lx + 18, COLORS["wrk"], lx + 22, CLIENTS["wrk"]))
+    out.append('<line x1="%d" y1="34" x2="%d" y2="34" stroke="%s" stroke-width="1.5"/><text x="%d" y="38">%s</text>'
+               % (lx + 120, lx + 138, COLORS["newconn"], lx + 142, CLIENTS["newconn"]))
+    out.append('<line x1="%d" y1="28" x2="%d" y2="40" stroke="black" stroke-dasharray="3,2"/><text x="%d" y="38">restart trigger</text>'
+               % (lx + 310, lx + 310, lx + 314))
+    out.append('<rect x="%d" y="29" width="14" height="10" fill="#fff2b3"/><text x="%d" y="38">window</text>' % (lx + 400, lx + 418))
+    out.append('<line x1="%d" y1="29" x2="%d" y2="39" stroke="red" stroke-width="2"/><text x="%d" y="38">failed request</text>'
+               % (lx + 470, lx + 470, lx + 474))
+    out.append('<line x1="%d" y1="29" x2="%d" y2="39" stroke="#2ca02c" stroke-width="2"/><text x="%d" y="38">successor ready</text>'
+               % (lx + 570, lx + 570, lx + 574))
+    out.append('<line x1="%d" y1="29" x2="%d" y2="39" stroke="#555" stroke-width="2"/><text x="%d" y="38">old process exited</text>'
+               % (lx + 680, lx + 680, lx + 684))
+    for i, name in enumerate(names):
+        meta, data = metas[name], datas[name]
+        base = meta["clients_started"]
+        y0 = top_pad + i * (panel_h + gap) + 18
+        out.append('<text x="%d" y="%d" font-size="12" font-weight="bold">%s</text>' % (left, y0 - 6, LABELS.get(name, name)))
+        for a, b in windows(meta):
+            out.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="#fff2b3"/>' % (x(a - base), y0, x(b - base) - x(a - base), panel_h))
+        out.append('<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#888"/>' % (left, y0, pw, panel_h))
+        decade = lo
+        while decade <= hi * 1.001:
+            yy = y(decade, y0)
+            out.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>' % (left, yy, left + pw, yy))
+            out.append('<text x="%d" y="%.1f" text-anchor="end">%s ms</text>' % (left - 4, yy + 4, ("%g" % decade)))
+            decade *= 10
+        step = 5 if span <= 120 else 10
+        t = 0
+        while t <= span:
+            out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#888"/>' % (x(t), y0 + panel_h, x(t), y0 + panel_h + 4))
+            out.append('<text x="%.1f" y="%d" text-anchor="middle">%d s</text>' % (x(t), y0 + panel_h + 15, t))
+            t += step
+        for e in meta["events"]:
+            tx = x(e["trigger"] - base)
+            out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="black" stroke-dasharray="3,2"/>' % (tx, y0, tx, y0 + panel_h))
+            for key, color in (("ready", "#2ca02c"), ("old_exit", "#555")):
+                if e.get(key):
+                    tx = x(e[key] - base)
+                    out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-width="2"/>'
+                               % (tx, y0 + panel_h - 12, tx, y0 + panel_h, color))
+        for client in ("wrk", "newconn"):
+            bins = {}
+            for start, lat, kind in data[client]:
+                if kind == "ok":
+                    k = int((start - base) * 10)
+                    if lat > bins.get(k, 0):
+                        bins[k] = lat
+            # one polyline per run of consecutive bins: a 100 ms bin without any 200 leaves a hole in the line
+            runs, last = [], None
+            for k, v in sorted(bins.items()):
+                if k < 0:
+                    continue
+                if last is None or k != last + 1:
+                    runs.append([])
+                runs[-1].append("%.1f,%.1f" % (x(k / 10.0 + 0.05), y(v, y0)))
+                last = k
+            for points in runs:
+                if len(points) == 1:
+                    points.append(points[0])
+                out.append('<polyline fill="none" stroke="%s" stroke-width="1" points="%s"/>' % (COLORS[client], " ".join(points)))
+        for row, client in enumerate(("wrk", "newconn")):
+            seen = set()
+            for start, lat, kind in data[client]:
+                if kind != "ok":
+                    px = round(x(start - base))
+                    if px not in seen:
+                        seen.add(px)
+                        yy = y0 + 2 + row * 10
+                        out.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="red" stroke-width="2"/>' % (px, yy, px, yy + 8))
+        failed = {c: sum(1 for r in data[c] if r[2] != "ok") for c in data}
+        out.append('<text x="%d" y="%d" text-anchor="end">failed: wrk %d, new-connection %d</text>'
+                   % (left + pw, y0 - 6, failed["wrk"], failed["newconn"]))
+    out.append('<text x="%d" y="%d">seconds since the clients started; red ticks: failed requests (top row wrk, second row new-connection client)</text>'
+               % (left, height - 10))
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+# ---------------------------------------------------------------------------------------------------- markdown
+
+def fmt(v, digits=1):
+    if v is None:
+        return "-"
+    return ("%." + str(digits) + "f") % v
+
+
+def triple(v):
+    return "%s / %s / %s" % (fmt(v[0]), fmt(v[1]), fmt(v[2]))
+
+
+def span(values, digits=2):
+    if not values:
+        return "-"
+    return "%s (%s-%s)" % (fmt(sum(values) / len(values), digits), fmt(min(values), digits), fmt(max(values), digits))
+
+
+def failures_text(f):
+    if not f:
+        return "0"
+    return "%d (%s)" % (sum(f.values()), ", ".join("%s %d" % (k, v) for k, v in sorted(f.items())))
+
+
+def machine():
+    mem = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal"):
+                mem = int(line.split()[1]) / 1048576
+    cpu = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()[0].split(" [")[0]
+    return "nproc=%d (%s), %.0f GiB, %s, %s, Linux %s" % (os.cpu_count(), cpu, mem, java, wrk, platform.release())
+
+
+def section(metas, results, run, command, svg_rel):
+    first = next(iter(metas.values()))
+    n = len(first["events"])
+    lines = ["## Zero-downtime restart", ""]
+    lines.append(
+        "Restart under load, %d restarts per scenario, three scenarios in one run on the same machine, same demo WAR "
+        "(one copy of `nserv-demo-war/target/nserv-demo.war`; nserv serves it through `--webapps` as `root.war`), "
+        "same load: wrk with %d keep-alive connections (one thread each, %d ms pause after each response, "
+        "`bench/restart-wrk.lua` logs every request) and `bench/RestartClient.java` with %d threads opening a new "
+        "connection per request (`Connection: close`, %d ms pause, 5 s connect/read timeout)."
+        % (n, first["wrk_connections"], first["wrk_delay_ms"], first["newconn_threads"], first["newconn_pause_ms"]))
+    lines.append("")
+    lines.append("- **nserv**: `java -jar nserv.jar --host 127.0.0.1 --port P --webapps DIR --scan-interval 0 "
+                 "--control-socket S`, restarted with `java -jar nserv.jar ctl --socket S restart` (trigger: ctl "
+                 "launched; ready: ctl returned, i.e. the successor is ready; old exit: the old pid is gone).")
+    lines.append("- **plain Jetty stop-then-start**: `bench/PlainJettyWar.java` (plain `ServerConnector`, "
+                 "`WebAppContext`, `setStopAtShutdown(true)`, same jars): SIGTERM, wait for the exit, start a new JVM "
+                 "on the same port (ready: it logged `Started oejs.Server`).")
+    lines.append("- **SO_REUSEPORT rebind**: `bench/ReusePortJetty.java` (the same with `ServerConnector.setReusePort(true)`): "
+                 "start a new JVM that binds the same port while the old one listens, wait until it started, then "
+                 "SIGTERM the old one (Jetty's stock stop closes its listener, then its connections).")
+    lines.append("")
+    lines.append("Restart window: trigger to max(successor ready, old exit) + 1 s. Steady state: every request "
+                 "outside the windows after a %g s warm-up. Latencies are of 200 responses only; failed requests are "
+                 "counted by kind (wrk's Lua hooks see a request without a response as a socket error; wrk's own "
+                 "counters are in the second table). Longest gap: the longest time overlapping a window in which "
+                 "the client completed no 200 at all." % first["warmup"])
+    lines.append("")
+    lines.append("| scenario | client | requests | failed (by kind) | steady p50 / p99 / max (ms) | in restart windows p50 / p99 / max (ms) | longest gap (ms) |")
+    lines.append("|---|---|---|---|---|---|---|")
+    for name, r in results.items():
+        for client in ("wrk", "newconn"):
+            c = r[client]
+            lines.append("| %s | %s | %d | %s | %s | %s | %.0f |" % (
+                LABELS[name], CLIENTS[client], c["requests"], failures_text(c["failures"]), triple(c["steady"]),
+                triple(c["window"]), c["gap_ms"]))
+    lines.append("")
+    lines.append("| scenario | trigger to successor ready (s), mean (min-max) | trigger to old exit (s), mean (min-max) | longest gap, both clients (ms) | wrk's own error counters | restarts that failed |")
+    lines.append("|---|---|---|---|---|---|")
+    for name, r in results.items():
+        errs, _ = wrk_errors(metas[name]["wrk_summary"])
+        ready = span(r["ready_s"])
+        if r["server_ready_ms"]:
+            ready += "; server's own figure %s" % span([v / 1000.0 for v in r["server_ready_ms"]])
+        lines.append("| %s | %s | %s | %.0f | %s | %d |" % (
+            LABELS[name], ready, span(r["exit_s"]), r["both_gap_ms"],
+            ", ".join("%s %d" % kv for kv in errs.items()), r["failed_restarts"]))
+    lines.append("")
+    ratios = []
+    base = results.get("stopstart")
+    if base and "nserv" in results:
+        for client in ("wrk", "newconn"):
+            b, s = base[client]["window"][1], results["nserv"][client]["window"][1]
+            if b and s:
+                ratios.append("%s %.2f" % (CLIENTS[client], s / b))
+        lines.append("Ratio nserv / plain Jetty stop-then-start of the p99 inside restart windows: %s. "
+                     "Longest gap (both clients): nserv %.0f ms, plain stop-then-start %.0f ms%s."
+                     % (", ".join(ratios) or "-", results["nserv"]["both_gap_ms"], base["both_gap_ms"],
+                        (", SO_REUSEPORT %.0f ms" % results["reuseport"]["both_gap_ms"]) if "reuseport" in results else ""))
+        lines.append("")
+    lines.append("![Latency over time, restarts marked](%s)" % svg_rel)
+    lines.append("")
+    lines.append("Machine: %s; %s UTC (run took %.0f s). wrk, the Java client and the servers share the 2 cores "
+                 "(with other work on the machine), so absolute latencies are noisy: compare scenarios of the same run."
+                 % (machine(), time.strftime("%Y-%m-%d %H:%M", time.gmtime(run.get("started", time.time()))),
+                    run.get("finished", 0) - run.get("started", 0)))
+    lines.append("")
+    lines.append("Command: `%s` (raw per-request logs and restart timings in `bench/out/restart/`; "
+                 "`bench/restart-bench.sh --report-only` redoes the table and the plot from them)." % command)
+    return "\n".join(lines) + "\n"
+
+
+def write_section(text, path):
+    import re as _re
+    content = open(path).read() if os.path.exists(path) else ""
+    if not content.strip():
+        content = "# Benchmarks\n\n"
+    pattern = _re.compile(r"^## Zero-downtime restart\n.*?(?=^## |\Z)", _re.S | _re.M)
+    if pattern.search(content):
+        content = pattern.sub(lambda m: text + "\n", content)
+    else:
+        content = content.rstrip() + "\n\n" + text
+    with open(path, "w") as f:
+        f.write(content)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--out", default=os.path.join(ROOT, "bench", "out", "restart"))
+    p.add_argument("--command", default="bench/restart-bench.sh")
+    p.add_argument("--svg", default=os.path.join(ROOT, "bench", "restart-latency.svg"))
+    p.add_argument("--benchmarks", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    p.add_argument("--no-markdown", action="store_true")
+    args = p.parse_args()
+    run = {}
+    if os.path.exists(os.path.join(args.out, "run.json")):
+        run = json.load(open(os.path.join(args.out, "run.json")))
+    names = [n for n in run.get("scenarios", ["nserv", "stopstart", "reuseport"])
+             if os.path.exists(os.path.join(args.out, n, "meta.json"))]
+    metas, datas, results = {}, {}, {}
+    for n in names:
+        metas[n] = json.load(open(os.path.join(args.out, n, "meta.json")))
+        datas[n] = load_requests(os.path.join(args.out, n))
+        results[n] = analyse(metas[n], datas[n])
+    svg_plot(metas, datas, args.svg)
+    text = section(metas, results, run, args.command, os.path.relpath(args.svg, os.path.dirname(os.path.abspath(args.benchmarks))))
+    print(text)
+    if not args.no_markdown:
+        write_section(text, args.benchmarks)
+
+
+if __name__ == "__main__":
+    main()
