@@ -98,7 +98,7 @@ public final class Limiter implements ConcurrencyLimitMBean
             {
                 inFlight = inFlight + 1;
                 accepted.incrementAndGet();
-                return new Permit(this);
+                return new Permit(this, algorithm != null);
             }
             if (closed || !policy.queues() || (waiters.size() >= queueSize && policy != QueuePolicy.LIFO))
             {
@@ -143,7 +143,7 @@ public final class Limiter implements ConcurrencyLimitMBean
             accepted.incrementAndGet();
             if (interrupted)
                 Thread.currentThread().interrupt();
-            return new Permit(this);
+            return new Permit(this, algorithm != null);
         }
         if (!waiter.evicted)
             waiters.remove(waiter);
