@@ -71,7 +71,7 @@ public final class RestartSupport implements NservServer.StartHook
         nserv.addStartHook(support);
         // webapps that read the generation while they initialize (before nserv sets the context attribute)
         System.setProperty("nserv.generation", Integer.toString(nserv.getGeneration()));
-        // a bean of the server, so that Jetty's MBeanContainer exposes it: dev.nserv.jetty.handoff:type=restarter,id=0
+        // a bean of the server, so that Jetty's MBeanContainer exposes it as dev.nserv.jetty.handoff:type=restarter,id=0
         nserv.getServer().addBean(support.restarter);
         return support;
     }
@@ -113,15 +113,6 @@ public final class RestartSupport implements NservServer.StartHook
             }
             restarter.setPredecessor(handoff.previousGeneration(), handoff.previousPid());
             jetty.addBean(new WebappGate(jetty), true);
-            jetty.addEventListener(new LifeCycle.Listener()
-            {
-                @Override
-                public void lifeCycleFailure(LifeCycle event, Throwable cause)
-                {
-                    if (event == jetty)
-                        handoff.failed(WebappGate.rootMessage(cause));
-                }
-            });
         }
         else
         {
@@ -129,22 +120,7 @@ public final class RestartSupport implements NservServer.StartHook
         }
         if (options.getControlSocket() == null)
             ControlPaths.ensurePrivateDirectory(ControlPaths.defaultDirectory());
-        jetty.addEventListener(new LifeCycle.Listener()
-        {
-            @Override
-            public void lifeCycleStopping(LifeCycle event)
-            {
-                if (event == jetty && !restarter.isHandedOff())
-                    sdNotify.notify("STOPPING=1");
-            }
-
-            @Override
-            public void lifeCycleStopped(LifeCycle event)
-            {
-                if (event == jetty)
-                    cleanUp();
-            }
-        });
+        jetty.addEventListener(new ServerEvents(jetty));
     }
 
     @Override
@@ -215,6 +191,38 @@ public final class RestartSupport implements NservServer.StartHook
         }, "nserv-restart-sighup");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** Reports a failed start to the previous generation, tells systemd about a plain stop, and cleans up. */
+    private final class ServerEvents implements LifeCycle.Listener
+    {
+        private final Server jetty;
+
+        ServerEvents(Server jetty)
+        {
+            this.jetty = jetty;
+        }
+
+        @Override
+        public void lifeCycleFailure(LifeCycle event, Throwable cause)
+        {
+            if (event == jetty && handoff != null)
+                handoff.failed(WebappGate.rootMessage(cause));
+        }
+
+        @Override
+        public void lifeCycleStopping(LifeCycle event)
+        {
+            if (event == jetty && !restarter.isHandedOff())
+                sdNotify.notify("STOPPING=1");
+        }
+
+        @Override
+        public void lifeCycleStopped(LifeCycle event)
+        {
+            if (event == jetty)
+                cleanUp();
+        }
     }
 
     private void cleanUp()

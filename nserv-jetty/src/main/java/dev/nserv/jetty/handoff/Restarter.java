@@ -525,7 +525,15 @@ public class Restarter
             log.append("\n  | ").append(line);
         LOG.warn("restart rolled back: {}; successor {}; generation {} keeps serving. Last {} line(s) of the successor's output:{}",
             cause, ending, nserv.getGeneration(), lines.size(), log);
-        List<String> last = lines.subList(Math.max(0, lines.size() - TAIL_LINES_IN_ERROR), lines.size());
+        // stack frames say little to an operator reading a one-line error; the log above has them all
+        List<String> messages = new ArrayList<>();
+        for (String line : lines)
+        {
+            String trimmed = line.trim();
+            if (!trimmed.startsWith("at ") && !(trimmed.startsWith("...") && trimmed.endsWith("more")) && !trimmed.isEmpty())
+                messages.add(line);
+        }
+        List<String> last = messages.subList(Math.max(0, messages.size() - TAIL_LINES_IN_ERROR), messages.size());
         return new RestartFailedException("restart failed: " + cause + "; generation " + nserv.getGeneration() + " keeps serving" +
             (last.isEmpty() ? "; the successor wrote nothing" : "; last output of the successor: " + String.join(" | ", last)));
     }
