@@ -89,7 +89,7 @@ class ThrottledServerConnectorTlsTest
         connector.setAcceptQueueSize(1024);
         connector.setMaxConnections(LIMIT);
         // Long enough for a handshake on a loaded machine, short enough for the silent connections to end soon.
-        connector.setIdleTimeout(1500);
+        connector.setIdleTimeout(3000);
         connector.addBean(open);
         server.addConnector(connector);
         server.setHandler(handler);
@@ -121,7 +121,7 @@ class ThrottledServerConnectorTlsTest
     void everyTlsClosePathGivesThePermitBack() throws Exception
     {
         int port = connector.getLocalPort();
-        int perWay = 60;
+        int perWay = 40;
         // Each silent connection lasts an idle timeout: fewer of them, all at once, keep the test short.
         int silent = 3;
         List<Future<?>> work = new ArrayList<>();
