@@ -1,0 +1,215 @@
+package dev.nserv.jetty.handoff;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+import dev.nserv.jetty.RawHttp;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static dev.nserv.jetty.handoff.NservProcesses.field;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Socket adoption with the real nserv.jar: systemd socket activation (systemd-socket-activate), an inetd-style
+ * listener on fd 0, two listeners (HTTP and HTTPS) handed over together, and clear startup errors.
+ */
+class AdoptionIT
+{
+    private static final String ACTIVATE = "/usr/bin/systemd-socket-activate";
+
+    @TempDir
+    Path tmp;
+
+    private final NservProcesses nserv = new NservProcesses();
+
+    @AfterEach
+    void stop()
+    {
+        nserv.saveOutput("AdoptionIT-" + tmp.getFileName());
+        nserv.close();
+    }
+
+    private static int freePort() throws Exception
+    {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+        {
+            return probe.getLocalPort();
+        }
+    }
+
+    private static String get(int port) throws Exception
+    {
+        try (RawHttp http = new RawHttp(port))
+        {
+            RawHttp.Response response = http.get("/");
+            assertThat(response.status()).isEqualTo(200);
+            return response.body();
+        }
+    }
+
+    private String status(Path socket)
+    {
+        NservProcesses.CtlResult status = nserv.ctl("--socket", socket.toString(), "status");
+        assertThat(status.code).as(status.toString()).isZero();
+        return status.out;
+    }
+
+    private void restartKeeping(Path socket, int generation, List<Long> inodes, int... ports) throws Exception
+    {
+        NservProcesses.CtlResult restart = nserv.ctl("--socket", socket.toString(), "restart");
+        assertThat(restart.code).as(restart.toString()).isZero();
+        await().atMost(Duration.ofSeconds(60)).until(() -> field(status(socket), "generation").equals(Integer.toString(generation)));
+        String status = status(socket);
+        for (int i = 0; i < ports.length; i++)
+        {
+            assertThat(NservProcesses.listenInodes(ports[i])).containsExactly(inodes.get(i));
+            assertThat(status).contains("inode " + inodes.get(i) + " (handed off by generation " + (generation - 1));
+        }
+    }
+
+    @Test
+    void systemdSocketActivationByName() throws Exception
+    {
+        int port = freePort();
+        Path socket = tmp.resolve("ctl.sock");
+        List<String> command = new ArrayList<>(List.of(ACTIVATE, "-l", "127.0.0.1:" + port, "--fdname=http"));
+        command.addAll(nserv.nserv("--host", "127.0.0.1", "--port", "1", "--control-socket", socket.toString()));
+        nserv.start(Map.of(), command);
+        long inode = NservProcesses.listenInodes(port).isEmpty() ? -1 : NservProcesses.listenInodes(port).get(0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !NservProcesses.listenInodes(port).isEmpty());
+        inode = NservProcesses.listenInodes(port).get(0);
+
+        // the first connection starts nserv and is served once it has adopted fd 3
+        assertThat(get(port)).contains("generation=1");
+        await().atMost(Duration.ofSeconds(30)).until(() -> nserv.ctl("--socket", socket.toString(), "status").code == 0);
+        assertThat(status(socket)).contains("http 127.0.0.1:" + port + " inode " + inode + " (systemd fd 3 (LISTEN_FDS #1, name 'http'))");
+        assertThat(nserv.outputText()).contains("nserv: listening on http://127.0.0.1:" + port + "/ (connector 'http')");
+
+        restartKeeping(socket, 2, List.of(inode), port);
+        assertThat(get(port)).contains("generation=2");
+    }
+
+    @Test
+    void inetdStyleListenerOnFd0() throws Exception
+    {
+        int port = freePort();
+        Path socket = tmp.resolve("ctl.sock");
+        String java = String.join(" ", nserv.nserv("--host", "127.0.0.1", "--port", "1", "--control-socket", socket.toString(), "--inherit-fd0"));
+        nserv.start(Map.of(), List.of(ACTIVATE, "-l", "127.0.0.1:" + port, "/bin/sh", "-c", "unset LISTEN_PID LISTEN_FDS LISTEN_FDNAMES; exec " + java + " <&3 3<&-"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !NservProcesses.listenInodes(port).isEmpty());
+        long inode = NservProcesses.listenInodes(port).get(0);
+
+        assertThat(get(port)).contains("generation=1");
+        await().atMost(Duration.ofSeconds(30)).until(() -> nserv.ctl("--socket", socket.toString(), "status").code == 0);
+        String status = status(socket);
+        assertThat(status).contains("inode " + inode + " (inetd-style fd 0 (standard input))");
+        long pid = Long.parseLong(field(status, "pid"));
+        assertThat(NservProcesses.fdTargets(pid)).as("fd 0 is left in place").contains("0 -> socket:[" + inode + "]");
+
+        restartKeeping(socket, 2, List.of(inode), port);
+        long successor = Long.parseLong(field(status(socket), "pid"));
+        assertThat(NservProcesses.fdTargets(successor)).contains("0 -> /dev/null");
+        assertThat(get(port)).contains("generation=2");
+    }
+
+    @Test
+    void httpAndHttpsAreHandedOverTogether() throws Exception
+    {
+        Path keystore = tmp.resolve("ks.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair", "-alias", "nserv",
+            "-keyalg", "EC", "-validity", "2", "-dname", "CN=localhost", "-storetype", "PKCS12", "-keystore", keystore.toString(),
+            "-storepass", "secret12", "-keypass", "secret12").redirectErrorStream(true).start();
+        keytool.getInputStream().transferTo(OutputStream.nullOutputStream());
+        assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(keytool.exitValue()).isZero();
+
+        Path socket = tmp.resolve("ctl.sock");
+        nserv.start(Map.of(), nserv.nserv("--host", "127.0.0.1", "--port", "0", "--https-port", "0", "--keystore", keystore.toString(),
+            "--keystore-password", "secret12", "--control-socket", socket.toString()));
+        int http = nserv.awaitPort("http");
+        int https = nserv.awaitPort("https");
+        List<Long> inodes = List.of(NservProcesses.listenInodes(http).get(0), NservProcesses.listenInodes(https).get(0));
+        assertThat(httpsGet(https)).startsWith("HTTP/1.1 200");
+
+        restartKeeping(socket, 2, inodes, http, https);
+        assertThat(get(http)).contains("generation=2");
+        assertThat(httpsGet(https)).startsWith("HTTP/1.1 200");
+    }
+
+    private static String httpsGet(int port) throws Exception
+    {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[]{new X509TrustManager()
+        {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType)
+            {
+                // test client
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType)
+            {
+                // a self-signed test certificate
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers()
+            {
+                return new X509Certificate[0];
+            }
+        }}, null);
+        try (SSLSocket tls = (SSLSocket)context.getSocketFactory().createSocket("127.0.0.1", port))
+        {
+            tls.setSoTimeout(30_000);
+            tls.getOutputStream().write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            tls.getOutputStream().flush();
+            return new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        }
+    }
+
+    @Test
+    void startupErrorsNameTheInheritedFd() throws Exception
+    {
+        // more systemd sockets than connectors
+        int port = freePort();
+        int other = freePort();
+        List<String> command = new ArrayList<>(List.of(ACTIVATE, "-l", "127.0.0.1:" + port, "-l", "127.0.0.1:" + other));
+        command.addAll(nserv.nserv("--host", "127.0.0.1", "--port", "1", "--control-socket", tmp.resolve("a.sock").toString()));
+        Process activated = nserv.start(Map.of(), command);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !NservProcesses.listenInodes(port).isEmpty());
+        try (RawHttp trigger = new RawHttp(port))
+        {
+            // the connection only makes systemd-socket-activate start nserv, which then refuses to start
+            assertThat(activated.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(activated.exitValue()).isEqualTo(1);
+        assertThat(nserv.outputText()).contains("nserv: error: systemd socket activation: systemd passed 2 sockets (LISTEN_FDS=2) but the server has 1 connector(s) [http]");
+
+        // --inherit-fd0 without a socket on fd 0
+        Process plain = nserv.start(Map.of(), nserv.nserv("--host", "127.0.0.1", "--port", "0", "--inherit-fd0", "--control-socket", tmp.resolve("b.sock").toString()));
+        assertThat(plain.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(plain.exitValue()).isEqualTo(1);
+        assertThat(nserv.outputText()).contains("nserv: error: fd 0 (standard input) is not a socket (it is /dev/null)");
+        assertThat(nserv.outputText()).doesNotContain("nserv: listening");
+    }
+}

@@ -1,0 +1,162 @@
+package dev.nserv.jetty.handoff;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.nserv.jetty.RawHttp;
+
+/**
+ * Bounded HTTP load for restart tests: clients that open a new connection per request and clients that keep
+ * connections alive (reconnecting only after a {@code Connection: close} response). Every failed request (an I/O
+ * error or a status other than 200) is counted and its message kept.
+ */
+final class HttpLoad implements AutoCloseable
+{
+    private static final Pattern SERVED_BY = Pattern.compile("pid=(\\d+)");
+    private static final Duration MAX_RUN = Duration.ofMinutes(3);
+
+    private final int port;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicLong ok = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final List<String> failures = new CopyOnWriteArrayList<>();
+    private final Set<Long> servedBy = ConcurrentHashMap.newKeySet();
+    private final List<Thread> threads = new ArrayList<>();
+    private final long deadline = System.nanoTime() + MAX_RUN.toNanos();
+
+    HttpLoad(int port, int newConnectionClients, int keepAliveClients)
+    {
+        this.port = port;
+        for (int i = 0; i < newConnectionClients; i++)
+            threads.add(new Thread(this::newConnectionClient, "load-new-" + i));
+        for (int i = 0; i < keepAliveClients; i++)
+            threads.add(new Thread(this::keepAliveClient, "load-keepalive-" + i));
+        threads.forEach(Thread::start);
+    }
+
+    private boolean go()
+    {
+        return running.get() && System.nanoTime() < deadline;
+    }
+
+    private void record(RawHttp.Response response)
+    {
+        if (response.status() == 200)
+        {
+            ok.incrementAndGet();
+            Matcher m = SERVED_BY.matcher(response.body());
+            if (m.find())
+                servedBy.add(Long.parseLong(m.group(1)));
+        }
+        else
+        {
+            fail("status " + response.status());
+        }
+    }
+
+    private void fail(String message)
+    {
+        failed.incrementAndGet();
+        if (failures.size() < 20)
+            failures.add(message);
+    }
+
+    private void newConnectionClient()
+    {
+        while (go())
+        {
+            try (RawHttp http = new RawHttp(port))
+            {
+                record(http.get("/"));
+            }
+            catch (IOException | RuntimeException x)
+            {
+                fail("new connection: " + x);
+            }
+        }
+    }
+
+    private void keepAliveClient()
+    {
+        RawHttp http = null;
+        try
+        {
+            while (go())
+            {
+                try
+                {
+                    if (http == null)
+                        http = new RawHttp(port);
+                    RawHttp.Response response = http.get("/");
+                    record(response);
+                    if ("close".equalsIgnoreCase(response.header("connection")))
+                    {
+                        http.close();
+                        http = null;
+                    }
+                }
+                catch (IOException | RuntimeException x)
+                {
+                    fail("keep-alive: " + x);
+                    closeQuietly(http);
+                    http = null;
+                }
+            }
+        }
+        finally
+        {
+            closeQuietly(http);
+        }
+    }
+
+    private static void closeQuietly(RawHttp http)
+    {
+        if (http == null)
+            return;
+        try
+        {
+            http.close();
+        }
+        catch (IOException ignored)
+        {
+            // test client
+        }
+    }
+
+    long ok()
+    {
+        return ok.get();
+    }
+
+    long failed()
+    {
+        return failed.get();
+    }
+
+    List<String> failures()
+    {
+        return failures;
+    }
+
+    Set<Long> servedBy()
+    {
+        return servedBy;
+    }
+
+    @Override
+    public void close() throws InterruptedException
+    {
+        running.set(false);
+        for (Thread thread : threads)
+            thread.join(40_000);
+    }
+}
