@@ -23,9 +23,10 @@ import java.util.concurrent.TimeUnit;
  * THREADS threads each open a fresh TCP connection per request, send {@code GET PATH} with
  * {@code Connection: close}, read the response to EOF (so the server closes first and the client keeps no
  * TIME_WAIT sockets), then pause PAUSE_MS. Runs until standard input reaches EOF or MAX_SECONDS pass.
- * Each request becomes one line of OUT_FILE: {@code start_epoch_us latency_us kind}, kind being {@code 200},
+ * Each request becomes one line of OUT_FILE: {@code start_epoch_us latency_us kind pid}, kind being {@code 200},
  * another status code ({@code non200} in the summary), {@code refused}, {@code reset}, {@code timeout}
- * (connect or read, 5 s), {@code eof} (closed before a complete status line) or {@code other}.
+ * (connect or read, 5 s), {@code eof} (closed before a complete status line) or {@code other}, and pid the
+ * {@code pid=N} the demo webapp answers with (which process served it), {@code -} when absent.
  * The summary (counts by kind) is printed on standard output at the end.
  * <pre>
  * java bench/RestartClient.java HOST PORT THREADS PAUSE_MS MAX_SECONDS OUT_FILE [PATH]
@@ -37,19 +38,20 @@ public class RestartClient
 
     private static volatile boolean stopped;
 
-    /** One thread's records, three longs per request (start us, latency us, kind index). */
+    /** One thread's records, four longs per request (start us, latency us, kind index, serving pid or -1). */
     private static final class Records
     {
-        long[] data = new long[3 * 65536];
+        long[] data = new long[4 * 65536];
         int size;
 
-        void add(long startUs, long latencyUs, int kind)
+        void add(long startUs, long latencyUs, int kind, long pid)
         {
-            if (size + 3 > data.length)
+            if (size + 4 > data.length)
                 data = Arrays.copyOf(data, data.length * 2);
             data[size++] = startUs;
             data[size++] = latencyUs;
             data[size++] = kind;
+            data[size++] = pid;
         }
     }
 
@@ -114,6 +116,7 @@ public class RestartClient
                     long startUs = epochMicros();
                     long t0 = System.nanoTime();
                     String kind;
+                    long[] pid = {-1};
                     try (Socket socket = new Socket())
                     {
                         socket.connect(address, TIMEOUT_MS);
@@ -121,7 +124,7 @@ public class RestartClient
                         OutputStream output = socket.getOutputStream();
                         output.write(request);
                         output.flush();
-                        kind = readStatus(socket.getInputStream(), buffer);
+                        kind = readStatus(socket.getInputStream(), buffer, pid);
                     }
                     catch (ConnectException x)
                     {
@@ -141,7 +144,7 @@ public class RestartClient
                         kind = "other";
                     }
                     long latencyUs = (System.nanoTime() - t0) / 1000;
-                    mine.add(startUs, latencyUs, kind.equals("200") ? ok : kindIndex(kind));
+                    mine.add(startUs, latencyUs, kind.equals("200") ? ok : kindIndex(kind), pid[0]);
                     if (pauseMs > 0)
                     {
                         try
@@ -165,10 +168,10 @@ public class RestartClient
         {
             for (Records r : records)
             {
-                for (int i = 0; i < r.size; i += 3)
+                for (int i = 0; i < r.size; i += 4)
                 {
                     String kind = KINDS.get((int)r.data[i + 2]);
-                    writer.write(r.data[i] + " " + r.data[i + 1] + " " + kind + "\n");
+                    writer.write(r.data[i] + " " + r.data[i + 1] + " " + kind + " " + (r.data[i + 3] < 0 ? "-" : r.data[i + 3]) + "\n");
                     counts.merge(kind, 1L, Long::sum);
                 }
             }
@@ -184,24 +187,30 @@ public class RestartClient
 
     /**
      * Reads the whole response until the server closes and returns the status code, or "eof" if no complete
-     * status line arrived.
+     * status line arrived; stores the body's {@code pid=N} in pid[0] when present.
      */
-    private static String readStatus(InputStream input, byte[] buffer) throws IOException
+    private static String readStatus(InputStream input, byte[] buffer, long[] pid) throws IOException
     {
-        StringBuilder head = new StringBuilder();
-        boolean haveLine = false;
+        StringBuilder response = new StringBuilder();
         int n;
         while ((n = input.read(buffer)) >= 0)
         {
-            if (!haveLine)
-            {
-                head.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
-                haveLine = head.indexOf("\r\n") >= 0;
-            }
+            if (response.length() < 4096)
+                response.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
         }
-        if (!haveLine)
+        int eol = response.indexOf("\r\n");
+        if (eol < 0)
             return "eof";
-        String[] status = head.substring(0, head.indexOf("\r\n")).split(" ");
+        int at = response.indexOf("pid=");
+        if (at >= 0)
+        {
+            int end = at + 4;
+            while (end < response.length() && Character.isDigit(response.charAt(end)))
+                end++;
+            if (end > at + 4)
+                pid[0] = Long.parseLong(response.substring(at + 4, end));
+        }
+        String[] status = response.substring(0, eol).split(" ");
         return status.length >= 2 ? status[1] : "eof";
     }
 }

@@ -4,7 +4,7 @@
 --
 -- Use as many threads as connections (-t == -c): each wrk thread then drives one connection, so request() and
 -- response() strictly alternate and pair up. Each thread writes OUT_PREFIX<thread>.log with one line per request:
--- "start_epoch_us latency_us status". A request that got no response (wrk met a socket error and reconnected,
+-- "start_epoch_us latency_us status pid" (pid: the demo's "pid=N", the process that served it, or "-"). A request that got no response (wrk met a socket error and reconnected,
 -- which calls request() again) is logged as "start_epoch_us -1 err". DELAY_MS is a pause after each response,
 -- which keeps the load constant instead of saturating the CPUs the restarting server needs.
 local ffi = require("ffi")
@@ -52,7 +52,7 @@ end
 
 function response(status, headers, body)
   local t = now_us()
-  file:write(string.format("%d %d %d\n", started, t - started, status))
+  file:write(string.format("%d %d %d %s\n", started, t - started, status, body and body:match("pid=(%d+)") or "-"))
   pending = false
 end
 

@@ -262,6 +262,7 @@ def run_scenario(args, name):
     port = free_port()
     log = os.path.join(outdir, "server.log")
     events = []
+    loadavg = os.getloadavg()  # the machine is shared: record how busy it was
     t0 = time.time()
     restart, stop = SCENARIOS[name](args, port, outdir, events, log)
     print("[%s] server up on port %d after %.1f s" % (name, port, time.time() - t0), flush=True)
@@ -283,7 +284,7 @@ def run_scenario(args, name):
             wrk_out, newconn_out = clients.stop()
         finally:
             stop()
-    meta = {"scenario": name, "port": port, "clients_started": clients.started, "clients_stopped": clients.stopped,
+    meta = {"scenario": name, "port": port, "loadavg": loadavg, "clients_started": clients.started, "clients_stopped": clients.stopped,
             "warmup": args.warmup, "events": events, "wrk_summary": wrk_out, "newconn_summary": newconn_out,
             "wrk_connections": args.wrk_connections, "wrk_delay_ms": args.wrk_delay_ms,
             "newconn_threads": args.newconn_threads, "newconn_pause_ms": args.newconn_pause_ms}

@@ -26,32 +26,36 @@ CLIENTS = {"wrk": "wrk keep-alive", "newconn": "new connection per request"}
 COLORS = {"wrk": "#1f77b4", "newconn": "#e07b00"}
 
 
+def pid_of(text):
+    return int(text) if text.isdigit() else None
+
+
 def load_requests(outdir):
-    """Returns {"wrk": [...], "newconn": [...]}: lists of (start s, latency ms or None, kind)."""
+    """Returns {"wrk": [...], "newconn": [...]}: lists of (start s, latency ms or None, kind, serving pid)."""
     data = {"wrk": [], "newconn": []}
     for path in sorted(glob.glob(os.path.join(outdir, "wrk-*.log"))):
         with open(path) as f:
             for line in f:
                 parts = line.split()
-                if len(parts) != 3:
+                if len(parts) < 3 or (parts[2] != "err" and len(parts) != 4):
                     continue  # a line cut short when wrk stopped
                 start, lat, status = int(parts[0]) / 1e6, int(parts[1]), parts[2]
                 if status == "err":
-                    data["wrk"].append((start, None, "socket error"))
+                    data["wrk"].append((start, None, "socket error", None))
                 else:
-                    data["wrk"].append((start, lat / 1000.0, "ok" if status == "200" else "non-200"))
+                    data["wrk"].append((start, lat / 1000.0, "ok" if status == "200" else "non-200", pid_of(parts[3])))
     with open(os.path.join(outdir, "newconn.log")) as f:
         for line in f:
             parts = line.split()
-            if len(parts) != 3:
+            if len(parts) != 4:
                 continue
             start, lat, kind = int(parts[0]) / 1e6, int(parts[1]) / 1000.0, parts[2]
             if kind == "200":
-                data["newconn"].append((start, lat, "ok"))
+                data["newconn"].append((start, lat, "ok", pid_of(parts[3])))
             else:
-                data["newconn"].append((start, lat, "non-200" if kind.isdigit() else kind))
+                data["newconn"].append((start, lat, "non-200" if kind.isdigit() else kind, pid_of(parts[3])))
     for records in data.values():
-        records.sort()
+        records.sort(key=lambda r: r[0])
     return data
 
 
@@ -93,6 +97,19 @@ def longest_gap(completions, wins):
     return best * 1000.0
 
 
+def steady_longest_gap(completions, spans):
+    """Longest interval without a completion inside the given spans (completions sorted)."""
+    import bisect
+    best = 0.0
+    for a, b in spans:
+        prev = a
+        for i in range(bisect.bisect_right(completions, a), bisect.bisect_right(completions, b)):
+            best = max(best, completions[i] - prev)
+            prev = completions[i]
+        best = max(best, b - prev)
+    return best * 1000.0
+
+
 def analyse(meta, data):
     wins = windows(meta)
     t0, t1 = meta["clients_started"] + meta["warmup"], meta["clients_stopped"]
@@ -101,7 +118,7 @@ def analyse(meta, data):
     for client, records in data.items():
         steady, inwin, failures = [], [], {}
         completions = []
-        for start, lat, kind in records:
+        for start, lat, kind, _ in records:
             end = start + (lat or 0) / 1000.0
             if kind != "ok":
                 failures[kind] = failures.get(kind, 0) + 1
@@ -123,6 +140,22 @@ def analyse(meta, data):
         }
     all_completions.sort()
     result["both_gap_ms"] = longest_gap(all_completions, wins)
+    # the same outside the windows, as the noise floor of this machine
+    steady_wins = []
+    edge = t0
+    for a, b in wins + [(t1, t1)]:
+        if a > edge:
+            steady_wins.append((edge, a))
+        edge = max(edge, b)
+    result["steady_gap_ms"] = steady_longest_gap(all_completions, steady_wins)
+    # the successor's first second of serving: its cold start as the clients saw it
+    first = []
+    for e in meta["events"]:
+        served = sorted((start, lat) for recs in data.values() for start, lat, kind, pid in recs
+                        if kind == "ok" and pid is not None and pid == e.get("new_pid"))
+        if served:
+            first.append(max(lat for start, lat in served if start < served[0][0] + 1.0))
+    result["successor_first_second_max_ms"] = first
     ev = meta["events"]
     result["ready_s"] = [e["ready"] - e["trigger"] for e in ev if e.get("ready")]
     result["exit_s"] = [e["old_exit"] - e["trigger"] for e in ev if e.get("old_exit")]
@@ -150,7 +183,7 @@ def svg_plot(metas, datas, path):
     span = max(m["clients_stopped"] - m["clients_started"] for m in metas.values())
     top_pad = 48
     height = top_pad + len(names) * (panel_h + gap) + 40
-    all_lat = [lat for d in datas.values() for recs in d.values() for _, lat, k in recs if k == "ok" and lat]
+    all_lat = [lat for d in datas.values() for recs in d.values() for _, lat, k, _ in recs if k == "ok" and lat]
     lo, hi = 0.1, 10 ** math.ceil(math.log10(max(all_lat) if all_lat else 1000))
     pw = width - left - right
 
@@ -211,7 +244,7 @@ def svg_plot(metas, datas, path):
                                % (tx, y0 + panel_h - 12, tx, y0 + panel_h, color))
         for client in ("wrk", "newconn"):
             bins = {}
-            for start, lat, kind in data[client]:
+            for start, lat, kind, _ in data[client]:
                 if kind == "ok":
                     k = int((start - base) * 10)
                     if lat > bins.get(k, 0):
@@ -231,7 +264,7 @@ def svg_plot(metas, datas, path):
                 out.append('<polyline fill="none" stroke="%s" stroke-width="1" points="%s"/>' % (COLORS[client], " ".join(points)))
         for row, client in enumerate(("wrk", "newconn")):
             seen = set()
-            for start, lat, kind in data[client]:
+            for start, lat, kind, _ in data[client]:
                 if kind != "ok":
                     px = round(x(start - base))
                     if px not in seen:
@@ -326,29 +359,39 @@ def section(metas, results, run, command, svg_rel):
                 LABELS[name], CLIENTS[client], c["requests"], failures_text(c["failures"]), triple(c["steady"]),
                 triple(c["window"]), c["gap_ms"]))
     lines.append("")
-    lines.append("| scenario | trigger to successor ready (s), mean (min-max) | trigger to old exit (s), mean (min-max) | longest gap, both clients (ms) | wrk's own error counters | restarts that failed |")
-    lines.append("|---|---|---|---|---|---|")
+    lines.append("| scenario | trigger to successor ready (s), mean (min-max) | trigger to old exit (s), mean (min-max) | longest gap in windows, both clients (ms) | same outside windows (ms) | successor's first second of serving, max latency (ms), mean (min-max) | wrk's own error counters | restarts that failed | load average at start |")
+    lines.append("|---|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
         errs, _ = wrk_errors(metas[name]["wrk_summary"])
         ready = span(r["ready_s"])
         if r["server_ready_ms"]:
             ready += "; server's own figure %s" % span([v / 1000.0 for v in r["server_ready_ms"]])
-        lines.append("| %s | %s | %s | %.0f | %s | %d |" % (
-            LABELS[name], ready, span(r["exit_s"]), r["both_gap_ms"],
-            ", ".join("%s %d" % kv for kv in errs.items()), r["failed_restarts"]))
+        lines.append("| %s | %s | %s | %.0f | %.0f | %s | %s | %d | %s |" % (
+            LABELS[name], ready, span(r["exit_s"]), r["both_gap_ms"], r["steady_gap_ms"],
+            span(r["successor_first_second_max_ms"], 0),
+            ", ".join("%s %d" % kv for kv in errs.items()), r["failed_restarts"],
+            " ".join("%.1f" % v for v in metas[name].get("loadavg", [])) or "-"))
     lines.append("")
-    ratios = []
+    parts = []
+    for name, r in results.items():
+        ratio = []
+        for client in ("wrk", "newconn"):
+            w, st = r[client]["window"][1], r[client]["steady"][1]
+            ratio.append("%s %s" % ("wrk" if client == "wrk" else "new-connection", "%.2f" % (w / st) if w and st else "-"))
+        parts.append("%s %s" % (LABELS[name], ", ".join(ratio)))
+    lines.append("p99 inside restart windows / steady-state p99 of the same scenario: %s." % "; ".join(parts))
     base = results.get("stopstart")
     if base and "nserv" in results:
-        for client in ("wrk", "newconn"):
-            b, s = base[client]["window"][1], results["nserv"][client]["window"][1]
-            if b and s:
-                ratios.append("%s %.2f" % (CLIENTS[client], s / b))
-        lines.append("Ratio nserv / plain Jetty stop-then-start of the p99 inside restart windows: %s. "
-                     "Longest gap (both clients): nserv %.0f ms, plain stop-then-start %.0f ms%s."
-                     % (", ".join(ratios) or "-", results["nserv"]["both_gap_ms"], base["both_gap_ms"],
+        def failed(r):
+            return sum(sum(r[c]["failures"].values()) for c in ("wrk", "newconn"))
+        lines.append("Failed requests, both clients: nserv %d, plain stop-then-start %d%s. Longest gap in restart "
+                     "windows (both clients): nserv %.0f ms, plain stop-then-start %.0f ms (ratio %.2f)%s."
+                     % (failed(results["nserv"]), failed(base),
+                        (", SO_REUSEPORT %d" % failed(results["reuseport"])) if "reuseport" in results else "",
+                        results["nserv"]["both_gap_ms"], base["both_gap_ms"],
+                        results["nserv"]["both_gap_ms"] / base["both_gap_ms"] if base["both_gap_ms"] else float("nan"),
                         (", SO_REUSEPORT %.0f ms" % results["reuseport"]["both_gap_ms"]) if "reuseport" in results else ""))
-        lines.append("")
+    lines.append("")
     lines.append("![Latency over time, restarts marked](%s)" % svg_rel)
     lines.append("")
     lines.append("Machine: %s; %s UTC (run took %.0f s). wrk, the Java client and the servers share the 2 cores "
