@@ -110,6 +110,31 @@ def steady_longest_gap(completions, spans):
     return best * 1000.0
 
 
+def nserv_phases(meta):
+    """Splits each nserv restart by the old generation's log lines (timestamped by the orchestrator):
+    ctl launched -> restart begun (ctl's JVM start), -> listeners handed to the successor (the successor's JVM start
+    and launcher), -> successor ready (deploy), -> old process exit (drain and stop). Empty when not nserv or the log
+    lines are not found."""
+    path = os.path.join(meta.get("outdir", ""), "server.log")
+    if meta["scenario"] != "nserv" or not os.path.exists(path):
+        return []
+    lines = []
+    with open(path) as f:
+        for line in f:
+            t, _, text = line.partition(" ")
+            try:
+                lines.append((float(t), text))
+            except ValueError:
+                pass
+    phases = []
+    for e in meta["events"]:
+        begun = next((t for t, text in lines if t >= e["trigger"] and "restart: starting generation" in text), None)
+        handed = next((t for t, text in lines if begun and t >= begun and re.search(r"handed \d+ listener", text)), None)
+        if begun and handed and e.get("ready") and e.get("old_exit"):
+            phases.append((begun - e["trigger"], handed - begun, e["ready"] - handed, e["old_exit"] - e["ready"]))
+    return phases
+
+
 def analyse(meta, data):
     wins = windows(meta)
     t0, t1 = meta["clients_started"] + meta["warmup"], meta["clients_stopped"]
@@ -160,6 +185,7 @@ def analyse(meta, data):
     result["ready_s"] = [e["ready"] - e["trigger"] for e in ev if e.get("ready")]
     result["exit_s"] = [e["old_exit"] - e["trigger"] for e in ev if e.get("old_exit")]
     result["server_ready_ms"] = [e["server_ready_ms"] for e in ev if e.get("server_ready_ms") is not None]
+    result["phases"] = nserv_phases(meta)
     result["failed_restarts"] = sum(1 for e in ev if e.get("ctl_rc", 0) != 0 or not e.get("ready"))
     return result
 
@@ -372,6 +398,14 @@ def section(metas, results, run, command, svg_rel):
             ", ".join("%s %d" % kv for kv in errs.items()), r["failed_restarts"],
             " ".join("%.1f" % v for v in metas[name].get("loadavg", [])) or "-"))
     lines.append("")
+    phases = results.get("nserv", {}).get("phases")
+    if phases:
+        mean = [sum(p[i] for p in phases) / len(phases) for i in range(4)]
+        lines.append("nserv restart phases (means over %d restarts, from the old generation's log): ctl launched to "
+                     "restart begun %.2f s (the ctl JVM), to listeners handed to the successor %.2f s (the successor's "
+                     "JVM and launcher up to the handoff), to successor ready %.2f s (deploy), to old process exit "
+                     "%.2f s (drain and stop)." % ((len(phases),) + tuple(mean)))
+        lines.append("")
     parts = []
     for name, r in results.items():
         ratio = []
@@ -434,6 +468,7 @@ def main():
     metas, datas, results = {}, {}, {}
     for n in names:
         metas[n] = json.load(open(os.path.join(args.out, n, "meta.json")))
+        metas[n]["outdir"] = os.path.join(args.out, n)
         datas[n] = load_requests(os.path.join(args.out, n))
         results[n] = analyse(metas[n], datas[n])
     svg_plot(metas, datas, args.svg)
