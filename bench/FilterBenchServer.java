@@ -18,7 +18,8 @@ import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 /**
  * Bench server for bench/filter-bench.sh: one embedded Jetty 12 (ee10), one port on 127.0.0.1, the same tiny
  * servlet in three contexts, so every variant runs in the same JVM and the same run:
- * /plain (no filter), /limit (ConcurrencyLimitFilter), /both (DrainFilter + ConcurrencyLimitFilter).
+ * /plain (no filter), /noop (a filter that only calls the chain), /limit (ConcurrencyLimitFilter),
+ * /both (DrainFilter + ConcurrencyLimitFilter).
  * Prints "port=N" once started; stops on stdin EOF.
  * Usage: java -cp CLASSPATH bench/FilterBenchServer.java [limit]
  */
@@ -35,6 +36,17 @@ public class FilterBenchServer
             response.setContentType("text/plain");
             response.setContentLength(BODY.length);
             response.getOutputStream().write(BODY);
+        }
+    }
+
+    /** Does nothing but call the chain: the container's own cost of having a filter at all. */
+    public static class NoopFilter implements Filter
+    {
+        @Override
+        public void doFilter(jakarta.servlet.ServletRequest request, jakarta.servlet.ServletResponse response, jakarta.servlet.FilterChain chain)
+            throws IOException, jakarta.servlet.ServletException
+        {
+            chain.doFilter(request, response);
         }
     }
 
@@ -64,6 +76,7 @@ public class FilterBenchServer
         server.addConnector(connector);
         ContextHandlerCollection contexts = new ContextHandlerCollection();
         contexts.addHandler(context("/plain", Map.of()));
+        contexts.addHandler(context("/noop", Map.of(NoopFilter.class, Map.of())));
         contexts.addHandler(context("/limit", Map.of(dev.nserv.filter.ConcurrencyLimitFilter.class,
             Map.of("limit", limit, "limiter-name", "bench-limit"))));
         java.util.LinkedHashMap<Class<? extends Filter>, Map<String, String>> both = new java.util.LinkedHashMap<>();

@@ -2,7 +2,8 @@ package dev.nserv.filter;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -12,11 +13,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * once, or waits in a FIFO or LIFO queue of bounded size for at most the queue timeout. A full FIFO queue
  * rejects the newcomer; a full LIFO queue rejects its oldest waiter instead and queues the newcomer.
  *
- * <p>A freed permit is handed directly to the next waiter, never put back for grabs: a waiter cannot be
- * overtaken by a newcomer, and the invariant "queue not empty implies every permit taken" always holds.
- * Raising the limit wakes as many waiters as it frees permits for, at once; lowering it takes no permit away,
- * so it takes effect as requests finish. With an adaptive mode the limit also moves by itself, within
- * [min, max], after every released permit.</p>
+ * <p>Taking a free permit is lock-free (a compare-and-set); the lock is taken only to queue, to hand a freed
+ * permit to a waiter, and by adaptive limits. A freed permit is handed directly to the next waiter, and no
+ * newcomer takes a permit while requests wait, so waiters are not overtaken. Raising the limit wakes as many
+ * waiters as it frees permits for, at once; lowering it takes no permit away, so it takes effect as requests
+ * finish. With an adaptive mode the limit also moves by itself, within [min, max], after every released
+ * permit.</p>
  *
  * <p>Waiting blocks the calling (container) thread, so the queue size also bounds how many threads can wait.</p>
  *
@@ -40,15 +42,16 @@ public final class Limiter implements ConcurrencyLimitMBean
 
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
-    // written under the lock, volatile so that JMX reads need not take it
+    // written under the lock (limit also by the adaptive update), volatile so that readers need not take it
     private volatile int limit;
-    private volatile int inFlight;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    // the number of waiters: written under the lock, read without it by the fast paths
     private volatile int queued;
-    private boolean closed;
+    private volatile boolean closed;
 
-    private final AtomicLong accepted = new AtomicLong();
-    private final AtomicLong rejected = new AtomicLong();
-    private final AtomicLong timedOut = new AtomicLong();
+    private final LongAdder accepted = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder timedOut = new LongAdder();
 
     /**
      * @param name the limiter name (shown in JMX)
@@ -91,28 +94,27 @@ public final class Limiter implements ConcurrencyLimitMBean
      */
     public Permit acquire()
     {
+        // fast path, no lock: take a free permit unless someone waits (waiters are served first)
+        while (!closed && queued == 0)
+        {
+            int held = inFlight.get();
+            if (held >= limit)
+                break;
+            if (inFlight.compareAndSet(held, held + 1))
+            {
+                accepted.increment();
+                return new Permit(this, algorithm != null);
+            }
+        }
+        if (closed || !policy.queues())
+        {
+            rejected.increment();
+            return null;
+        }
         lock.lock();
         try
         {
-            if (!closed && inFlight < limit && waiters.isEmpty())
-            {
-                inFlight = inFlight + 1;
-                accepted.incrementAndGet();
-                return new Permit(this, algorithm != null);
-            }
-            if (closed || !policy.queues() || (waiters.size() >= queueSize && policy != QueuePolicy.LIFO))
-            {
-                rejected.incrementAndGet();
-                return null;
-            }
-            if (waiters.size() >= queueSize)
-            {
-                // LIFO and full: the oldest waiter is the one least likely to be served in time, so it makes room
-                Waiter oldest = waiters.pollFirst();
-                oldest.evicted = true;
-                oldest.condition.signal();
-            }
-            return await();
+            return enqueue();
         }
         finally
         {
@@ -121,11 +123,31 @@ public final class Limiter implements ConcurrencyLimitMBean
     }
 
     // called with the lock held
-    private Permit await()
+    private Permit enqueue()
     {
+        if (closed)
+        {
+            rejected.increment();
+            return null;
+        }
+        if (waiters.size() >= queueSize)
+        {
+            if (policy != QueuePolicy.LIFO)
+            {
+                rejected.increment();
+                return null;
+            }
+            // LIFO and full: the oldest waiter is the one least likely to be served in time, so it makes room
+            Waiter oldest = waiters.pollFirst();
+            oldest.evicted = true;
+            oldest.condition.signal();
+        }
         Waiter waiter = new Waiter(lock.newCondition());
         waiters.addLast(waiter);
         queued = waiters.size();
+        // a permit freed between the fast path and the write of queued above was not handed to anyone: the
+        // releaser read queued == 0 before this write (volatile accesses are totally ordered), so grant it here
+        grant();
         long remaining = queueTimeoutNanos;
         boolean interrupted = false;
         try
@@ -137,10 +159,10 @@ public final class Limiter implements ConcurrencyLimitMBean
         {
             interrupted = true;
         }
-        // the grant happens under the lock too, so this check cannot race with it
+        // grants happen under the lock too, so this check cannot race with one
         if (waiter.granted)
         {
-            accepted.incrementAndGet();
+            accepted.increment();
             if (interrupted)
                 Thread.currentThread().interrupt();
             return new Permit(this, algorithm != null);
@@ -148,44 +170,64 @@ public final class Limiter implements ConcurrencyLimitMBean
         if (!waiter.evicted)
             waiters.remove(waiter);
         queued = waiters.size();
-        rejected.incrementAndGet();
+        rejected.increment();
         if (interrupted)
             Thread.currentThread().interrupt();
         else if (!closed && !waiter.evicted)
-            timedOut.incrementAndGet();
+            timedOut.increment();
         return null;
     }
 
     void release(long latencyNanos, boolean dropped)
     {
-        lock.lock();
-        try
+        int held = inFlight.getAndDecrement();
+        if (algorithm != null)
         {
-            int held = inFlight;
-            inFlight = held - 1;
-            if (algorithm != null)
+            // the algorithms keep state: serialise them, and grant waiters the room a raised limit made
+            lock.lock();
+            try
             {
                 int next = Math.max(minLimit, Math.min(maxLimit, algorithm.update(limit, latencyNanos, held, dropped)));
                 if (algorithm instanceof GradientLimit)
                     ((GradientLimit)algorithm).clamp(minLimit, maxLimit);
                 limit = next;
+                grant();
             }
-            grant();
+            finally
+            {
+                lock.unlock();
+            }
+            return;
         }
-        finally
+        // pairs with enqueue(): it writes queued then looks for room, this frees room then reads queued, so at
+        // least one of the two sees the other and the freed permit reaches the waiter
+        if (queued > 0)
         {
-            lock.unlock();
+            lock.lock();
+            try
+            {
+                grant();
+            }
+            finally
+            {
+                lock.unlock();
+            }
         }
     }
 
-    // called with the lock held: hand free permits straight to waiters
+    // called with the lock held: hand free permits straight to waiters (a fast-path acquirer may race for the
+    // same room, hence the compare-and-set)
     private void grant()
     {
-        while (inFlight < limit && !waiters.isEmpty())
+        while (!waiters.isEmpty())
         {
+            int held = inFlight.get();
+            if (held >= limit)
+                break;
+            if (!inFlight.compareAndSet(held, held + 1))
+                continue;
             Waiter waiter = policy == QueuePolicy.LIFO ? waiters.pollLast() : waiters.pollFirst();
             waiter.granted = true;
-            inFlight = inFlight + 1;
             waiter.condition.signal();
         }
         queued = waiters.size();
@@ -282,7 +324,7 @@ public final class Limiter implements ConcurrencyLimitMBean
     @Override
     public int getInFlight()
     {
-        return inFlight;
+        return inFlight.get();
     }
 
     @Override
@@ -294,31 +336,31 @@ public final class Limiter implements ConcurrencyLimitMBean
     @Override
     public long getAccepted()
     {
-        return accepted.get();
+        return accepted.sum();
     }
 
     @Override
     public long getRejected()
     {
-        return rejected.get();
+        return rejected.sum();
     }
 
     @Override
     public long getTimedOut()
     {
-        return timedOut.get();
+        return timedOut.sum();
     }
 
     @Override
     public long getTotal()
     {
-        return accepted.get() + rejected.get();
+        return accepted.sum() + rejected.sum();
     }
 
     @Override
     public String toString()
     {
-        return "Limiter[" + name + " limit=" + limit + " inFlight=" + inFlight + " queued=" + queued + " policy=" + policy.id() + " adaptive=" + adaptive.id() + "]";
+        return "Limiter[" + name + " limit=" + limit + " inFlight=" + inFlight.get() + " queued=" + queued + " policy=" + policy.id() + " adaptive=" + adaptive.id() + "]";
     }
 
     private static final class Waiter

@@ -226,6 +226,42 @@ class LimiterTest
     }
 
     @Test
+    void concurrentUseNeverExceedsTheLimitAndLeavesNothingBehind() throws Exception
+    {
+        Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(4).setPolicy(QueuePolicy.FIFO).setQueueSize(8).setQueueTimeoutMillis(50));
+        java.util.concurrent.atomic.AtomicInteger holding = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger worst = new java.util.concurrent.atomic.AtomicInteger();
+        List<Future<Integer>> workers = new ArrayList<>();
+        for (int t = 0; t < 16; t++)
+        {
+            workers.add(executor.submit(() ->
+            {
+                int admitted = 0;
+                for (int i = 0; i < 2000; i++)
+                {
+                    Permit permit = limiter.acquire();
+                    if (permit == null)
+                        continue;
+                    admitted++;
+                    worst.accumulateAndGet(holding.incrementAndGet(), Math::max);
+                    Thread.yield();
+                    holding.decrementAndGet();
+                    permit.release(false);
+                }
+                return admitted;
+            }));
+        }
+        long admitted = 0;
+        for (Future<Integer> worker : workers)
+            admitted += worker.get(60, TimeUnit.SECONDS);
+        assertThat(worst.get()).isLessThanOrEqualTo(4);
+        assertThat(limiter.getInFlight()).isZero();
+        assertThat(limiter.getQueued()).isZero();
+        assertThat(limiter.getAccepted()).isEqualTo(admitted);
+        assertThat(limiter.getTotal()).isEqualTo(16 * 2000);
+    }
+
+    @Test
     void setLimitValidates()
     {
         Limiter fixed = limiter(new ConcurrencyLimitSettings().setLimit(5));
