@@ -316,7 +316,18 @@ def main():
     args.war_copy = os.path.join(args.out, "nserv-demo.war")
     shutil.copyfile(args.war, args.war_copy)
     args.war = args.war_copy
-    run = {"started": time.time(), "argv": sys.argv[1:], "scenarios": args.scenarios.split(",")}
+    run = {"started": time.time(), "argv": sys.argv[1:], "scenarios": args.scenarios.split(","),
+           "jar_built": os.path.getmtime(args.jar)}
+    try:
+        run["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                       text=True).stdout.strip()
+        # others work in the same tree: note whether the jar's sources had uncommitted changes
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "nserv-jetty/src/main",
+                                 "nserv-demo-war/src/main", "nserv-servlet-filter/src/main"],
+                                cwd=ROOT, capture_output=True, text=True).stdout
+        run["uncommitted"] = [line[3:] for line in status.splitlines()]
+    except OSError:
+        pass
     for name in run["scenarios"]:
         run_scenario(args, name)
     run["finished"] = time.time()

@@ -433,6 +433,12 @@ def section(metas, results, run, command, svg_rel):
                  % (machine(), time.strftime("%Y-%m-%d %H:%M", time.gmtime(run.get("started", time.time()))),
                     run.get("finished", 0) - run.get("started", 0)))
     lines.append("")
+    if run.get("commit"):
+        lines.append("nserv.jar built %s UTC from commit %s%s." % (
+            time.strftime("%H:%M", time.gmtime(run["jar_built"])), run["commit"],
+            (" with uncommitted changes to %s" % ", ".join("`%s`" % os.path.basename(f) for f in run["uncommitted"]))
+            if run.get("uncommitted") else ""))
+        lines.append("")
     lines.append("Command: `%s` (raw per-request logs and restart timings in `bench/out/restart/`; "
                  "`bench/restart-bench.sh --report-only` redoes the table and the plot from them)." % command)
     return "\n".join(lines) + "\n"
