@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -40,12 +41,15 @@ class AdoptionIT
     Path tmp;
 
     private final NservProcesses nserv = new NservProcesses();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
 
     @AfterEach
-    void stop()
+    void stop() throws Exception
     {
         nserv.saveOutput("AdoptionIT-" + tmp.getFileName());
         nserv.close();
+        for (AutoCloseable closeable : closeables)
+            closeable.close();
     }
 
     private static int freePort() throws Exception
@@ -91,12 +95,15 @@ class AdoptionIT
     {
         int port = freePort();
         Path socket = tmp.resolve("ctl.sock");
-        List<String> command = new ArrayList<>(List.of(ACTIVATE, "-l", "127.0.0.1:" + port, "--fdname=http"));
-        command.addAll(nserv.nserv("--host", "127.0.0.1", "--port", "1", "--control-socket", socket.toString()));
-        nserv.start(Map.of(), command);
-        long inode = NservProcesses.listenInodes(port).isEmpty() ? -1 : NservProcesses.listenInodes(port).get(0);
+        Path pidFile = tmp.resolve("nserv.pid");
+        NotifySocket systemd = new NotifySocket(tmp.resolve("notify").toString());
+        closeables.add(systemd);
+        // systemd-socket-activate passes only the variables named with -E
+        List<String> command = new ArrayList<>(List.of(ACTIVATE, "-l", "127.0.0.1:" + port, "--fdname=http", "-E", "NOTIFY_SOCKET"));
+        command.addAll(nserv.nserv("--host", "127.0.0.1", "--port", "1", "--control-socket", socket.toString(), "--pid-file", pidFile.toString()));
+        nserv.start(Map.of("NOTIFY_SOCKET", systemd.name()), command);
         await().atMost(Duration.ofSeconds(10)).until(() -> !NservProcesses.listenInodes(port).isEmpty());
-        inode = NservProcesses.listenInodes(port).get(0);
+        long inode = NservProcesses.listenInodes(port).get(0);
 
         // the first connection starts nserv and is served once it has adopted fd 3
         assertThat(get(port)).contains("generation=1");
@@ -104,8 +111,23 @@ class AdoptionIT
         assertThat(status(socket)).contains("http 127.0.0.1:" + port + " inode " + inode + " (systemd fd 3 (LISTEN_FDS #1, name 'http'))");
         assertThat(nserv.outputText()).contains("nserv: listening on http://127.0.0.1:" + port + "/ (connector 'http')");
 
+        String first = field(status(socket), "pid");
+        assertThat(Files.readString(pidFile).trim()).isEqualTo(first);
+        await().atMost(Duration.ofSeconds(10)).until(() -> systemd.messages().contains("READY=1\nSTATUS=generation 1 serving"));
+
         restartKeeping(socket, 2, List.of(inode), port);
         assertThat(get(port)).contains("generation=2");
+        String second = field(status(socket), "pid");
+        assertThat(Files.readString(pidFile).trim()).isEqualTo(second);
+        // the old generation hands the main pid over while it is still the main process; the successor confirms
+        await().atMost(Duration.ofSeconds(10)).until(() -> systemd.messages().stream().anyMatch(m -> m.startsWith("MAINPID=" + second + "\nSTATUS=generation 2 serving; generation 1 draining")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> systemd.messages().contains("MAINPID=" + second + "\nREADY=1\nSTATUS=generation 2 serving"));
+        assertThat(systemd.messages()).as("a generation that handed off does not report STOPPING").noneMatch(m -> m.contains("STOPPING=1"));
+
+        NservProcesses.CtlResult stop = nserv.ctl("--socket", socket.toString(), "stop");
+        assertThat(stop.code).isZero();
+        await().atMost(Duration.ofSeconds(30)).until(() -> systemd.messages().contains("STOPPING=1"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(pidFile));
     }
 
     @Test
