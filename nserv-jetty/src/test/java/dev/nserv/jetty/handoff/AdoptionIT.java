@@ -219,10 +219,15 @@ class AdoptionIT
         command.addAll(nserv.nserv("--host", "127.0.0.1", "--port", "1", "--control-socket", tmp.resolve("a.sock").toString()));
         Process activated = nserv.start(Map.of(), command);
         await().atMost(Duration.ofSeconds(10)).until(() -> !NservProcesses.listenInodes(port).isEmpty());
-        try (RawHttp trigger = new RawHttp(port))
+        // the connection only makes systemd-socket-activate start nserv, which then refuses to start
+        RawHttp trigger = new RawHttp(port);
+        try
         {
-            // the connection only makes systemd-socket-activate start nserv, which then refuses to start
             assertThat(activated.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        finally
+        {
+            trigger.close();
         }
         assertThat(activated.exitValue()).isEqualTo(1);
         assertThat(nserv.outputText()).contains("nserv: error: systemd socket activation: systemd passed 2 sockets (LISTEN_FDS=2) but the server has 1 connector(s) [http]");

@@ -153,10 +153,17 @@ final class HttpLoad implements AutoCloseable
     }
 
     @Override
-    public void close() throws InterruptedException
+    public void close()
     {
         running.set(false);
-        for (Thread thread : threads)
-            thread.join(40_000);
+        try
+        {
+            for (Thread thread : threads)
+                thread.join(40_000);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -94,10 +94,17 @@ final class NotifySocket implements AutoCloseable
     }
 
     @Override
-    public void close() throws InterruptedException
+    public void close()
     {
         closed = true;
-        reader.join(5000);
+        try
+        {
+            reader.join(5000);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
         Calls.INSTANCE.close(fd);
     }
 }
