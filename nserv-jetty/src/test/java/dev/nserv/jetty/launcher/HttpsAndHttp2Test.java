@@ -132,7 +132,10 @@ class HttpsAndHttp2Test
         assertThat(tls.getStatus()).isEqualTo(200);
 
         LauncherOptions wrong = new LauncherOptions();
-        new picocli.CommandLine(wrong).parseArgs("--host", "127.0.0.1", "--port", "0", "--https-port", "0", "--keystore", keystore.toString(), "--keystore-password", "nope");
+        // An empty webapps directory: the demo webapp's JMX names are taken by the server still running above.
+        Path empty = Files.createDirectories(keys.resolve("no-webapps"));
+        new picocli.CommandLine(wrong).parseArgs("--host", "127.0.0.1", "--port", "0", "--https-port", "0", "--keystore", keystore.toString(),
+            "--keystore-password", "nope", "--webapps", empty.toString());
         NservServer failing = new ServerAssembler(wrong).assemble();
         assertThatThrownBy(failing::start).satisfies(x -> assertThat(Main.describe(x)).containsIgnoringCase("password"));
     }
