@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.logging.Logger;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -138,9 +139,19 @@ public class ConcurrencyLimitFilter implements Filter
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException
     {
         Limiter current = limiter;
-        if (current == null || !(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse) || req.getAttribute(permitAttribute) != null)
+        // only the REQUEST dispatch takes a permit: FORWARD, INCLUDE, ASYNC and ERROR dispatches belong to a
+        // request that already passed (or that failed before reaching this filter)
+        if (current == null || req.getDispatcherType() != DispatcherType.REQUEST || !(req instanceof HttpServletRequest) ||
+            !(res instanceof HttpServletResponse))
         {
-            // not HTTP, not initialised, or a nested dispatch of a request that holds its permit already
+            chain.doFilter(req, res);
+            return;
+        }
+        // a shared limiter may sit in two filters of one chain: the request attribute keeps it to one permit
+        // (looked up only when shared, as request attributes are not free)
+        boolean shared = current.isShared();
+        if (shared && req.getAttribute(permitAttribute) != null)
+        {
             chain.doFilter(req, res);
             return;
         }
@@ -151,7 +162,8 @@ public class ConcurrencyLimitFilter implements Filter
             reject((HttpServletResponse)res);
             return;
         }
-        request.setAttribute(permitAttribute, permit);
+        if (shared)
+            request.setAttribute(permitAttribute, permit);
         RequestEnd.run(request, res, chain, permit::release);
     }
 

@@ -7,6 +7,7 @@ import java.util.logging.Logger;
 
 import javax.management.ObjectName;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -56,7 +57,6 @@ public class DrainFilter implements Filter
 
     private volatile DrainState state;
     private String readinessPath;
-    private String trackedAttribute;
     private ObjectName objectName;
 
     @Override
@@ -80,7 +80,6 @@ public class DrainFilter implements Filter
         if (jmx)
             objectName = Jmx.register(drain, DrainMBean.class, "Drain", name, "init-param 'drain-name'");
         readinessPath = path;
-        trackedAttribute = DrainFilter.class.getName() + ".tracked";
         state = drain;
         config.getServletContext().log("nserv drain filter '" + config.getFilterName() + "': readiness-path=" + path + " drain-timeout-ms=" + timeout +
             (objectName == null ? "" : " jmx=" + objectName) + "; drains when " + DrainState.SERVER_DRAINING_ATTRIBUTE + " is TRUE");
@@ -90,7 +89,8 @@ public class DrainFilter implements Filter
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException
     {
         DrainState drain = state;
-        if (drain == null || !(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse) || req.getAttribute(trackedAttribute) != null)
+        // only the REQUEST dispatch is counted: the others happen within a request already counted
+        if (drain == null || req.getDispatcherType() != DispatcherType.REQUEST || !(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse))
         {
             chain.doFilter(req, res);
             return;
@@ -105,7 +105,6 @@ public class DrainFilter implements Filter
         }
         if (draining)
             response.setHeader("Connection", "close");
-        request.setAttribute(trackedAttribute, Boolean.TRUE);
         drain.requestStarted();
         RequestEnd.run(request, response, chain, failed -> drain.requestEnded());
         // a drain that began while this (synchronous) request ran: close if still possible

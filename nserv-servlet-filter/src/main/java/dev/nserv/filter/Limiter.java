@@ -48,6 +48,8 @@ public final class Limiter implements ConcurrencyLimitMBean
     // the number of waiters: written under the lock, read without it by the fast paths
     private volatile int queued;
     private volatile boolean closed;
+    // more than one filter uses this limiter (set by LimiterRegistry)
+    private volatile boolean shared;
 
     private final LongAdder accepted = new LongAdder();
     private final LongAdder rejected = new LongAdder();
@@ -250,6 +252,17 @@ public final class Limiter implements ConcurrencyLimitMBean
         {
             lock.unlock();
         }
+    }
+
+    /** @return true while more than one filter uses this limiter */
+    boolean isShared()
+    {
+        return shared;
+    }
+
+    void setShared(boolean shared)
+    {
+        this.shared = shared;
     }
 
     @Override

@@ -34,6 +34,7 @@ final class LimiterRegistry
                 throw new ServletException("filter '" + filterName + "': limiter '" + name + "' is already in use with settings [" + entry.settings +
                     "] and this filter asks for [" + settings + "]: give the filter another init-param 'limiter-name', or the same settings");
             entry.users++;
+            entry.limiter.setShared(true);
             return entry.limiter;
         }
         Limiter limiter = new Limiter(name, settings);
@@ -48,7 +49,10 @@ final class LimiterRegistry
         if (entry == null || entry.limiter != limiter)
             return;
         if (--entry.users > 0)
+        {
+            entry.limiter.setShared(entry.users > 1);
             return;
+        }
         LIMITERS.remove(limiter.getName());
         limiter.close();
         Jmx.unregister(entry.objectName);

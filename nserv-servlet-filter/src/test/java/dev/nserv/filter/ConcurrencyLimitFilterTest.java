@@ -10,6 +10,7 @@ import javax.management.ObjectName;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
@@ -228,16 +229,43 @@ class ConcurrencyLimitFilterTest
     }
 
     @Test
-    void aNestedDispatchDoesNotTakeASecondPermit() throws Exception
+    void otherDispatchTypesDoNotTakeAPermit() throws Exception
     {
         start(Map.of("limit", "1"));
         HttpServletRequest request = Mocks.request("/x", false);
         AtomicReference<Integer> nested = new AtomicReference<>();
         filter.doFilter(request, response, (req, res) ->
-            filter.doFilter(req, res, (req2, res2) -> nested.set(filter.getLimiter().getInFlight())));
+        {
+            HttpServletRequest forwarded = Mocks.request("/y", false);
+            when(forwarded.getDispatcherType()).thenReturn(DispatcherType.FORWARD);
+            filter.doFilter(forwarded, res, (req2, res2) -> nested.set(filter.getLimiter().getInFlight()));
+        });
         assertThat(nested.get()).isEqualTo(1);
         verify(response, never()).setStatus(503);
         assertThat(filter.getLimiter().getInFlight()).isZero();
+    }
+
+    @Test
+    void twoFiltersOfOneSharedLimiterInOneChainTakeOnePermit() throws Exception
+    {
+        ConcurrencyLimitFilter outer = new ConcurrencyLimitFilter();
+        ConcurrencyLimitFilter inner = new ConcurrencyLimitFilter();
+        outer.init(Mocks.config(context, "outer", Map.of("limiter-name", "unit-chain", "limit", "1")));
+        inner.init(Mocks.config(context, "inner", Map.of("limiter-name", "unit-chain")));
+        try
+        {
+            HttpServletRequest request = Mocks.request("/x", false);
+            AtomicReference<Integer> inChain = new AtomicReference<>();
+            outer.doFilter(request, response, (req, res) -> inner.doFilter(req, res, (req2, res2) -> inChain.set(inner.getLimiter().getInFlight())));
+            assertThat(inChain.get()).isEqualTo(1);
+            verify(response, never()).setStatus(503);
+            assertThat(outer.getLimiter().getInFlight()).isZero();
+        }
+        finally
+        {
+            outer.destroy();
+            inner.destroy();
+        }
     }
 
     @Test

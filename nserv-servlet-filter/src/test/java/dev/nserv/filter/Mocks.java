@@ -82,6 +82,7 @@ final class Mocks
         HttpServletRequest request = mock(HttpServletRequest.class);
         Map<String, Object> attributes = new HashMap<>();
         lenient().when(request.getServletPath()).thenReturn(servletPath);
+        lenient().when(request.getDispatcherType()).thenReturn(jakarta.servlet.DispatcherType.REQUEST);
         lenient().when(request.isAsyncSupported()).thenReturn(asyncSupported);
         lenient().when(request.getAttribute(anyString())).thenAnswer(i -> attributes.get(i.<String>getArgument(0)));
         doAnswer(i -> attributes.put(i.getArgument(0), i.getArgument(1))).when(request).setAttribute(anyString(), org.mockito.ArgumentMatchers.any());
