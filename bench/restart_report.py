@@ -426,6 +426,7 @@ def section(metas, results, run, command, svg_rel):
                         results["nserv"]["both_gap_ms"] / base["both_gap_ms"] if base["both_gap_ms"] else float("nan"),
                         (", SO_REUSEPORT %.0f ms" % results["reuseport"]["both_gap_ms"]) if "reuseport" in results else ""))
     lines.append("")
+    lines.extend(reading(metas, results))
     lines.append("![Latency over time, restarts marked](%s)" % svg_rel)
     lines.append("")
     lines.append("Machine: %s; %s UTC (run took %.0f s). wrk, the Java client and the servers share the 2 cores "
@@ -442,6 +443,88 @@ def section(metas, results, run, command, svg_rel):
     lines.append("Command: `%s` (raw per-request logs and restart timings in `bench/out/restart/`; "
                  "`bench/restart-bench.sh --report-only` redoes the table and the plot from them)." % command)
     return "\n".join(lines) + "\n"
+
+
+def early_requests(meta, data):
+    """Per restart: (requests served by the successor that started before it was ready, their max latency ms)."""
+    result = []
+    for e in meta["events"]:
+        if not e.get("ready") or not e.get("new_pid"):
+            continue
+        early = [lat for recs in data.values() for start, lat, kind, pid in recs
+                 if kind == "ok" and pid == e["new_pid"] and start < e["ready"]]
+        result.append((len(early), max(early) if early else 0.0))
+    return result
+
+
+def reading(metas, results):
+    """A reading of the figures, generated from them so that it always matches the table of the same run."""
+    out = ["**Reading.**", ""]
+    total = lambda r: sum(r[c]["requests"] for c in ("wrk", "newconn"))
+    failed = lambda r, c: sum(r[c]["failures"].values())
+    if "nserv" in results:
+        r = results["nserv"]
+        n = len(metas["nserv"]["events"])
+        f = failed(r, "wrk") + failed(r, "newconn")
+        if f == 0:
+            out.append("- nserv: **0 failed requests** of %d over %d restarts, with keep-alive and new-connection "
+                       "clients; wrk's own counters agree (no socket error, no non-2xx)." % (total(r), n))
+        else:
+            out.append("- nserv: **%d failed requests** of %d over %d restarts: keep-alive %s; new-connection %s. "
+                       "The goal is 0." % (f, total(r), n, failures_text(r["wrk"]["failures"]),
+                                          failures_text(r["newconn"]["failures"])))
+        early = early_requests(metas["nserv"], DATAS["nserv"])
+        out.append("- nserv latency: the p99 inside restart windows is %.2fx (keep-alive) and %.2fx (new connection) "
+                   "the steady-state p99, but the max reaches %.0f ms. The successor accepts on the shared socket as "
+                   "soon as its connectors start, shortly before the old generation commits, and its first requests are "
+                   "slow: a fresh JVM with a lazily initialised servlet (%s requests per restart started before ctl "
+                   "returned, up to %.0f ms; the successor's first second of serving peaks at %s ms against a longest "
+                   "gap of %.0f ms outside the windows). The longest gap (%.0f ms, both clients) coincides with "
+                   "that cold start, not with the handoff itself. Trigger to ready is %s s, mostly the successor's own start on a busy machine "
+                   "(see the phases above)."
+                   % (ratio(r["wrk"]), ratio(r["newconn"]), max(r["wrk"]["window"][2] or 0, r["newconn"]["window"][2] or 0),
+                      "-".join(sorted({str(e[0]) for e in early}, key=int)) if early else "0",
+                      max([e[1] for e in early] or [0]), span(r["successor_first_second_max_ms"], 0),
+                      r["steady_gap_ms"], r["both_gap_ms"], span(r["ready_s"])))
+    if "stopstart" in results:
+        r = results["stopstart"]
+        out.append("- Plain Jetty stop-then-start: %d failed requests of %d. New connections: %s, while no process "
+                   "listens. Keep-alive: %d failed attempts (wrk reconnects at once and counts each refused attempt; "
+                   "its counters: %s). No 200 at all for up to %.0f ms per restart (stop, JVM start, deploy)."
+                   % (failed(r, "wrk") + failed(r, "newconn"), total(r), kinds(r["newconn"]["failures"]),
+                      failed(r, "wrk"), ", ".join("%s %d" % kv for kv in wrk_errors(metas["stopstart"]["wrk_summary"])[0].items() if kv[1]),
+                      r["both_gap_ms"]))
+    if "reuseport" in results:
+        r = results["reuseport"]
+        early = early_requests(metas["reuseport"], DATAS["reuseport"])
+        out.append("- SO_REUSEPORT rebind: %d failed requests of %d: keep-alive %d (Jetty's stock stop of the old "
+                   "process closes kept-alive connections while requests are on their way), new connection %s "
+                   "(connections still queued on the old listener when it closes are reset; the count depends on "
+                   "timing). Jetty binds its connectors before it deploys, so the kernel sends a share of new "
+                   "connections to the new process while it is still starting: %s such requests per restart waited up "
+                   "to %.0f ms."
+                   % (failed(r, "wrk") + failed(r, "newconn"), total(r), failed(r, "wrk"),
+                      kinds(r["newconn"]["failures"]),
+                      "-".join(sorted({str(e[0]) for e in early}, key=int)) if early else "0",
+                      max([e[1] for e in early] or [0])))
+    loads = [m.get("loadavg", [0])[0] for m in metas.values()]
+    out.append("- Noise: the 1-minute load average was %s at the start of the scenarios (other builds and tests on "
+               "the same 2 cores), the likely cause of most 100 ms spikes outside the windows. Read the failure "
+               "counts and their kinds; latencies and times vary from run to run." % ", ".join("%.1f" % v for v in loads))
+    out.append("")
+    return out
+
+
+def kinds(f):
+    return ", ".join("%s %d" % (k, v) for k, v in sorted(f.items(), key=lambda kv: -kv[1])) if f else "0 failed"
+
+
+def ratio(c):
+    w, s = c["window"][1], c["steady"][1]
+    return w / s if w and s else float("nan")
+
+
+DATAS = {}
 
 
 def write_section(text, path):
@@ -475,7 +558,7 @@ def main():
     for n in names:
         metas[n] = json.load(open(os.path.join(args.out, n, "meta.json")))
         metas[n]["outdir"] = os.path.join(args.out, n)
-        datas[n] = load_requests(os.path.join(args.out, n))
+        datas[n] = DATAS[n] = load_requests(os.path.join(args.out, n))
         results[n] = analyse(metas[n], datas[n])
     svg_plot(metas, datas, args.svg)
     text = section(metas, results, run, args.command, os.path.relpath(args.svg, os.path.dirname(os.path.abspath(args.benchmarks))))
