@@ -18,8 +18,10 @@ import jakarta.servlet.http.HttpServletResponse;
 /**
  * Lets at most N requests of the filtered paths run at once, in any Servlet 6 container. A request holds its
  * permit for its whole life: until the chain returns or throws, or, if it went asynchronous, until its
- * AsyncContext completes, times out or errors (see {@link RequestEnd}). Over the limit the request is rejected
- * with 503 (or 429) and {@code Retry-After}, at once or after waiting in a bounded FIFO/LIFO queue.
+ * AsyncContext completes, times out or errors (an AsyncListener attached when the application calls
+ * {@code startAsync}), exactly once on every path. Over the limit the request is rejected with 503 (or 429) and
+ * {@code Retry-After}, at once or after waiting in a bounded FIFO/LIFO queue. Only REQUEST dispatches take a
+ * permit; other dispatch types pass through.
  *
  * <p>The limit can change at runtime through the MBean
  * {@code dev.nserv.filter:type=ConcurrencyLimit,name=<limiter-name>} (attribute {@code Limit}) or

@@ -158,9 +158,4 @@ final class InitParams
     {
         return new ServletException("filter '" + filterName + "': init-param '" + name + "' has bad value '" + value + "': " + why);
     }
-
-    String filterName()
-    {
-        return filterName;
-    }
 }
