@@ -49,10 +49,10 @@ def alive(pid):
     return stat[stat.rindex(")") + 2] not in "ZX"
 
 
-def wait_exit(pid, timeout):
+def wait_exit(pid, timeout, cancel=None):
     deadline = time.time() + timeout
     while alive(pid):
-        if time.time() > deadline:
+        if time.time() > deadline or (cancel is not None and cancel.is_set()):
             return None
         time.sleep(0.002)
     return time.time()
@@ -150,7 +150,8 @@ def run_nserv(args, port, outdir, events, log):
     def restart(i):
         old_pid = current["pid"]
         exit_time = {}
-        watcher = threading.Thread(target=lambda: exit_time.update(t=wait_exit(old_pid, 120)), daemon=True)
+        cancel = threading.Event()
+        watcher = threading.Thread(target=lambda: exit_time.update(t=wait_exit(old_pid, 120, cancel)), daemon=True)
         trigger = time.time()
         watcher.start()
         ctl = subprocess.run(["java", "-jar", args.jar, "ctl", "--socket", sock, "restart"],
@@ -158,14 +159,21 @@ def run_nserv(args, port, outdir, events, log):
         returned = time.time()
         answer = (ctl.stdout + ctl.stderr).strip()
         m = re.search(r"generation (\d+) \(pid (\d+)\) ready after (\d+) ms", answer)
-        line = server.wait_line(r"nserv: ready \(generation (\d+), pid (\d+)\)", 30, current["line"])
+        ok = ctl.returncode == 0 and m is not None
+        if ok:
+            line = server.wait_line(r"nserv: ready \(generation (\d+), pid (\d+)\)", 30, current["line"])
+        else:
+            # rolled back (or refused): the old generation keeps serving, nothing to wait for
+            line = None
+            cancel.set()
+            print("[nserv] restart %d failed: %s" % (i + 1, answer), flush=True)
         watcher.join(130)
-        event = {"trigger": trigger, "ready": returned, "old_exit": exit_time.get("t"), "old_pid": old_pid,
+        event = {"trigger": trigger, "returned": returned, "ready": returned if ok else None, "old_exit": exit_time.get("t"), "old_pid": old_pid,
                  "ctl_rc": ctl.returncode, "ctl_answer": answer,
                  "server_ready_ms": int(m.group(3)) if m else None,
                  "new_pid": int(m.group(2)) if m else None,
                  "ready_line": line[0] if line else None}
-        if ctl.returncode == 0 and m:
+        if ok:
             current["pid"] = int(m.group(2))
             if line:
                 current["line"] = line[2] + 1

@@ -62,7 +62,8 @@ def load_requests(outdir):
 def windows(meta):
     result = []
     for e in meta["events"]:
-        ends = [t for t in (e.get("ready"), e.get("old_exit")) if t is not None]
+        # a restart that rolled back has no ready time: its window ends when the trigger returned
+        ends = [t for t in (e.get("ready"), e.get("old_exit"), e.get("returned")) if t is not None]
         result.append((e["trigger"], (max(ends) if ends else e["trigger"]) + 1.0))
     return result
 
