@@ -5,7 +5,7 @@
 # the section "## Zero-downtime restart" of BENCHMARKS.md.
 #
 #   bench/restart-bench.sh [N]            (default 5 restarts per scenario, about 4-5 minutes)
-#   bench/restart-bench.sh N --gap 5 ...  (further options: python3 bench/restart_bench.py --help)
+#   bench/restart-bench.sh N --gap 5 ...  (further options, e.g. --nserv-trigger sighup: python3 bench/restart_bench.py --help)
 #   bench/restart-bench.sh --report-only  (redo table, plot and section from bench/out/restart/)
 #
 # Needs nserv-jetty/target/nserv.jar and nserv-demo-war/target/nserv-demo.war

@@ -154,27 +154,41 @@ def run_nserv(args, port, outdir, events, log):
         watcher = threading.Thread(target=lambda: exit_time.update(t=wait_exit(old_pid, 120, cancel)), daemon=True)
         trigger = time.time()
         watcher.start()
-        ctl = subprocess.run(["java", "-jar", args.jar, "ctl", "--socket", sock, "restart"],
-                             capture_output=True, text=True, timeout=310)
-        returned = time.time()
-        answer = (ctl.stdout + ctl.stderr).strip()
-        m = re.search(r"generation (\d+) \(pid (\d+)\) ready after (\d+) ms", answer)
-        ok = ctl.returncode == 0 and m is not None
+        if args.nserv_trigger == "sighup":
+            # SIGHUP: the restart runs in the background; ready is the successor's "nserv: ready" line
+            os.kill(old_pid, signal.SIGHUP)
+            line = server.wait_line(r"nserv: ready \(generation (\d+), pid (\d+)\)", 120, current["line"])
+            returned = time.time()
+            rc = 0 if line else 1
+            new_pid = int(line[1].group(2)) if line else None
+            answer = line[1].group(0) if line else "no successor became ready within 120 s (see server.log)"
+            logged = server.wait_line(r"\(pid %s\) ready after (\d+) ms" % new_pid, 5) if line else None
+            server_ms = int(logged[1].group(1)) if logged else None
+        else:
+            ctl = subprocess.run(["java", "-jar", args.jar, "ctl", "--socket", sock, "restart"],
+                                 capture_output=True, text=True, timeout=310)
+            returned = time.time()
+            rc = ctl.returncode
+            answer = (ctl.stdout + ctl.stderr).strip()
+            m = re.search(r"generation (\d+) \(pid (\d+)\) ready after (\d+) ms", answer)
+            new_pid = int(m.group(2)) if m else None
+            server_ms = int(m.group(3)) if m else None
+            line = None
+        ok = rc == 0 and new_pid is not None
         if ok:
-            line = server.wait_line(r"nserv: ready \(generation (\d+), pid (\d+)\)", 30, current["line"])
+            line = line or server.wait_line(r"nserv: ready \(generation (\d+), pid (\d+)\)", 30, current["line"])
         else:
             # rolled back (or refused): the old generation keeps serving, nothing to wait for
             line = None
             cancel.set()
             print("[nserv] restart %d failed: %s" % (i + 1, answer), flush=True)
         watcher.join(130)
-        event = {"trigger": trigger, "returned": returned, "ready": returned if ok else None, "old_exit": exit_time.get("t"), "old_pid": old_pid,
-                 "ctl_rc": ctl.returncode, "ctl_answer": answer,
-                 "server_ready_ms": int(m.group(3)) if m else None,
-                 "new_pid": int(m.group(2)) if m else None,
+        event = {"trigger": trigger, "returned": returned, "ready": returned if ok else None,
+                 "old_exit": exit_time.get("t"), "old_pid": old_pid, "trigger_kind": args.nserv_trigger,
+                 "ctl_rc": rc, "ctl_answer": answer, "server_ready_ms": server_ms, "new_pid": new_pid,
                  "ready_line": line[0] if line else None}
         if ok:
-            current["pid"] = int(m.group(2))
+            current["pid"] = new_pid
             if line:
                 current["line"] = line[2] + 1
         return event
@@ -313,6 +327,8 @@ def main():
     p.add_argument("--newconn-threads", type=int, default=4, help="RestartClient threads (default 4)")
     p.add_argument("--newconn-pause-ms", type=int, default=2, help="pause between RestartClient requests, per thread (default 2)")
     p.add_argument("--scenarios", default="nserv,stopstart,reuseport")
+    p.add_argument("--nserv-trigger", choices=("ctl", "sighup"), default="ctl",
+                   help="restart nserv with `ctl --socket S restart` (default; ready = ctl returned) or SIGHUP (ready = the successor's 'nserv: ready' line)")
     p.add_argument("--jar", default=os.path.join(ROOT, "nserv-jetty", "target", "nserv.jar"))
     p.add_argument("--war", default=os.path.join(ROOT, "nserv-demo-war", "target", "nserv-demo.war"))
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "out", "restart"))

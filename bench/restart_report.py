@@ -361,9 +361,13 @@ def section(metas, results, run, command, svg_rel):
         "connection per request (`Connection: close`, %d ms pause, 5 s connect/read timeout)."
         % (n, first["wrk_connections"], first["wrk_delay_ms"], first["newconn_threads"], first["newconn_pause_ms"]))
     lines.append("")
+    sighup = any(e.get("trigger_kind") == "sighup" for m in metas.values() for e in m["events"])
     lines.append("- **nserv**: `java -jar nserv.jar --host 127.0.0.1 --port P --webapps DIR --scan-interval 0 "
-                 "--control-socket S`, restarted with `java -jar nserv.jar ctl --socket S restart` (trigger: ctl "
-                 "launched; ready: ctl returned, i.e. the successor is ready; old exit: the old pid is gone).")
+                 "--control-socket S`, " + (
+                     "restarted with `kill -HUP <pid>` (trigger: signal sent; ready: the successor printed "
+                     "`nserv: ready (generation N, pid P)`; old exit: the old pid is gone)." if sighup else
+                     "restarted with `java -jar nserv.jar ctl --socket S restart` (trigger: ctl launched; ready: ctl "
+                     "returned, i.e. the successor is ready; old exit: the old pid is gone)."))
     lines.append("- **plain Jetty stop-then-start**: `bench/PlainJettyWar.java` (plain `ServerConnector`, "
                  "`WebAppContext`, `setStopAtShutdown(true)`, same jars): SIGTERM, wait for the exit, start a new JVM "
                  "on the same port (ready: it logged `Started oejs.Server`).")
