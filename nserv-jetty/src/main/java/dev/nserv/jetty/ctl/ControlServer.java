@@ -66,7 +66,7 @@ public final class ControlServer implements Closeable
     private final Handler handler;
     private final Semaphore slots = new Semaphore(MAX_CONCURRENT);
     private ServerSocketChannel server;
-    private Object fileKey;
+    private List<Object> ownIdentity;
     private volatile boolean closed;
 
     /**
@@ -104,7 +104,7 @@ public final class ControlServer implements Closeable
         {
             server.bind(UnixDomainSocketAddress.of(temporary), 16);
             Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
-            fileKey = Files.readAttributes(temporary, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            ownIdentity = identity(temporary);
         }
         catch (IOException x)
         {
@@ -271,6 +271,16 @@ public final class ControlServer implements Closeable
     }
 
     /**
+     * What tells this server's socket file from another's: the inode alone is not enough, because a file system
+     * reuses the inode number of a replaced socket file at once; with the modification time (ns) it is unique.
+     */
+    private static List<Object> identity(Path file) throws IOException
+    {
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        return List.of(String.valueOf(attributes.fileKey()), attributes.lastModifiedTime());
+    }
+
+    /**
      * Stops answering and removes the socket file if it is still this server's.
      */
     @Override
@@ -292,8 +302,7 @@ public final class ControlServer implements Closeable
         try
         {
             Files.deleteIfExists(temporary);
-            Object current = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-            if (removeFile && fileKey != null && fileKey.equals(current))
+            if (removeFile && ownIdentity != null && ownIdentity.equals(identity(path)))
                 Files.deleteIfExists(path);
         }
         catch (IOException x)

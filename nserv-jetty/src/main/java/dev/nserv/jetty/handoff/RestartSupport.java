@@ -214,7 +214,11 @@ public final class RestartSupport implements NservServer.StartHook
         public void lifeCycleStopping(LifeCycle event)
         {
             if (event == jetty && !restarter.isHandedOff())
+            {
+                // a stop requested during a restart wins: the successor must not outlive it
+                restarter.abortIfInProgress("generation " + nserv.getGeneration() + " is stopping");
                 sdNotify.notify("STOPPING=1");
+            }
         }
 
         @Override

@@ -3,16 +3,18 @@ package dev.nserv.jetty.handoff;
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 import dev.nserv.jetty.NservServer;
 import dev.nserv.jetty.ThrottledServerConnector;
@@ -62,6 +64,7 @@ public class Restarter
     private volatile String handedOffTo;
     private volatile String lastResult = "none";
     private volatile LineChannel committedChannel;
+    private volatile Consumer<String> abortCurrent = why -> { };
 
     Restarter(NservServer nserv, ListenerRegistry registry, SdNotify sdNotify)
     {
@@ -127,10 +130,10 @@ public class Restarter
     {
         List<String> command = successorCommand;
         if (command != null)
-            return String.join(" ", command);
+            return display(command);
         try
         {
-            return String.join(" ", CurrentCommand.get()) + " (this process's own command line)";
+            return display(CurrentCommand.get()) + " (this process's own command line)";
         }
         catch (IOException x)
         {
@@ -185,6 +188,29 @@ public class Restarter
         return registry.describe(ListenerAdopter.serverConnectors(nserv.getServer()));
     }
 
+    /**
+     * A command line for logs and JMX, with the values of options that name a password replaced by {@code ***}.
+     * @param command program and arguments
+     * @return one line
+     */
+    static String display(List<String> command)
+    {
+        List<String> shown = new ArrayList<>();
+        boolean secretNext = false;
+        for (String arg : command)
+        {
+            String lower = arg.toLowerCase(Locale.ROOT);
+            if (secretNext)
+                shown.add("***");
+            else if (lower.startsWith("-") && lower.contains("password") && arg.contains("="))
+                shown.add(arg.substring(0, arg.indexOf('=') + 1) + "***");
+            else
+                shown.add(arg);
+            secretNext = !secretNext && lower.startsWith("-") && lower.contains("password") && !arg.contains("=");
+        }
+        return String.join(" ", shown);
+    }
+
     void setPredecessor(int generation, long pid)
     {
         predecessorGeneration = generation;
@@ -194,6 +220,15 @@ public class Restarter
     void predecessorGone()
     {
         predecessorPid = -1;
+    }
+
+    /**
+     * Rolls back a restart under way, unless the successor was already committed.
+     * @param why the cause, for the report
+     */
+    void abortIfInProgress(String why)
+    {
+        abortCurrent.accept(why);
     }
 
     boolean isHandedOff()
@@ -341,14 +376,14 @@ public class Restarter
             env.put(HandoffProtocol.ENV_SOCKET, listener.path().toString());
             env.put(HandoffProtocol.ENV_TOKEN, listener.token());
             env.put(HandoffProtocol.ENV_GENERATION, Integer.toString(nextGeneration));
-            LOG.info("restart: starting generation {}: {}", nextGeneration, String.join(" ", command));
+            LOG.info("restart: starting generation {}: {}", nextGeneration, display(command));
             try
             {
                 successor = SuccessorProcess.start(command, env, tail);
             }
             catch (IOException x)
             {
-                throw new RestartFailedException("restart failed: cannot start the successor " + command + ": " + x.getMessage() +
+                throw new RestartFailedException("restart failed: cannot start the successor [" + display(command) + "]: " + x.getMessage() +
                     "; generation " + nserv.getGeneration() + " keeps serving");
             }
             progress = "generation " + nextGeneration + " (pid " + successor.pid() + ") is starting";
@@ -376,6 +411,11 @@ public class Restarter
                 if (decision.abort("the successor (pid " + process.pid() + ") " + SuccessorProcess.describeExit(process.process().exitValue()) + " before it was ready"))
                     interrupt.run();
             });
+            abortCurrent = why ->
+            {
+                if (decision.abort(why))
+                    interrupt.run();
+            };
             Duration timeout = readyTimeout;
             watchdog = CompletableFuture.runAsync(() ->
             {
@@ -442,6 +482,7 @@ public class Restarter
         }
         finally
         {
+            abortCurrent = why -> { };
             if (watchdog != null)
                 watchdog.cancel(false);
             if (listener != null)

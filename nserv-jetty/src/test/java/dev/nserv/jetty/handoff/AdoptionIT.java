@@ -230,13 +230,16 @@ class AdoptionIT
             trigger.close();
         }
         assertThat(activated.exitValue()).isEqualTo(1);
-        assertThat(nserv.outputText()).contains("nserv: error: systemd socket activation: systemd passed 2 sockets (LISTEN_FDS=2) but the server has 1 connector(s) [http]");
+        // the output file is followed asynchronously
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(nserv.outputText())
+            .contains("nserv: error: systemd socket activation: systemd passed 2 sockets (LISTEN_FDS=2) but the server has 1 connector(s) [http]"));
 
         // --inherit-fd0 without a socket on fd 0
         Process plain = nserv.start(Map.of(), nserv.nserv("--host", "127.0.0.1", "--port", "0", "--inherit-fd0", "--control-socket", tmp.resolve("b.sock").toString()));
         assertThat(plain.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(plain.exitValue()).isEqualTo(1);
-        assertThat(nserv.outputText()).contains("nserv: error: fd 0 (standard input) is not a socket (it is /dev/null)");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(nserv.outputText())
+            .contains("nserv: error: fd 0 (standard input) is not a socket (it is /dev/null)"));
         assertThat(nserv.outputText()).doesNotContain("nserv: listening");
     }
 }
