@@ -103,6 +103,8 @@ done
 MACHINE="nproc=$(nproc), $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), kernel $(uname -r); $(java -version 2>&1 | head -1)"
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 COMMAND="bench/connector-bench.sh $ROUNDS $SECONDS_PER_RUN $THREADS $CONNECTIONS"
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+MACHINE="$MACHINE; nserv at commit $COMMIT"
 LOAD="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 - "$OUT" "$MD" "$ROUNDS" "$SECONDS_PER_RUN" "$THREADS" "$CONNECTIONS" "$HIGH_LIMIT" \
