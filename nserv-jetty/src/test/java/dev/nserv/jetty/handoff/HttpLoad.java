@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,11 +24,13 @@ final class HttpLoad implements AutoCloseable
 {
     private static final Pattern SERVED_BY = Pattern.compile("pid=(\\d+)");
     private static final Duration MAX_RUN = Duration.ofMinutes(3);
+    private static final long IDLE_CLOSE_MS = 900;
 
     private final int port;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong ok = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong idleCloseRetries = new AtomicLong();
     private final List<String> failures = new CopyOnWriteArrayList<>();
     private final Set<Long> servedBy = ConcurrentHashMap.newKeySet();
     private final List<Thread> threads = new ArrayList<>();
@@ -88,15 +91,18 @@ final class HttpLoad implements AutoCloseable
     private void keepAliveClient()
     {
         RawHttp http = null;
+        long lastResponse = 0;
         try
         {
             while (go())
             {
+                long idleMs = http == null ? 0 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastResponse);
                 try
                 {
                     if (http == null)
                         http = new RawHttp(port);
                     RawHttp.Response response = http.get("/");
+                    lastResponse = System.nanoTime();
                     record(response);
                     if ("close".equalsIgnoreCase(response.header("connection")))
                     {
@@ -106,9 +112,15 @@ final class HttpLoad implements AutoCloseable
                 }
                 catch (IOException | RuntimeException x)
                 {
-                    fail("keep-alive: " + x);
                     closeQuietly(http);
                     http = null;
+                    // The drain closes connections idle for 1 s (DrainHandler's idleCloseGrace). A client that
+                    // itself left its connection idle that long (a starved test thread) meets the keep-alive race
+                    // every HTTP client handles by retrying an idempotent request: count it apart, retry.
+                    if (idleMs >= IDLE_CLOSE_MS && x instanceof IOException)
+                        idleCloseRetries.incrementAndGet();
+                    else
+                        fail("keep-alive (idle " + idleMs + " ms before the request): " + x);
                 }
             }
         }
@@ -135,6 +147,14 @@ final class HttpLoad implements AutoCloseable
     long ok()
     {
         return ok.get();
+    }
+
+    /**
+     * @return requests retried because the client had left its connection idle past the drain's idle close
+     */
+    long idleCloseRetries()
+    {
+        return idleCloseRetries.get();
     }
 
     long failed()
