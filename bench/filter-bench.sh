@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# Servlet filter overhead: the same tiny servlet on embedded Jetty 12 without a filter (/plain), behind
-# a pass-through filter (/noop), behind ConcurrencyLimitFilter (/limit), and behind DrainFilter + ConcurrencyLimitFilter (/both), all in ONE server
-# JVM, measured with wrk in alternating rounds. Writes the section "## Servlet filter overhead" of BENCHMARKS.md.
+# Servlet filter overhead. The same tiny servlet on ONE embedded Jetty 12 (ee10) server JVM, in four contexts:
+#   /plain  no filter
+#   /noop   a filter that only calls the chain (the container's own cost of a filter; also the noise control)
+#   /limit  ConcurrencyLimitFilter (limit never reached)
+#   /both   DrainFilter + ConcurrencyLimitFilter
+# wrk loads one variant at a time, in many short rounds whose order alternates (forward, then backward), so slow
+# drifts of the machine's load hit every variant alike. Each round's ratio is taken against /plain of the SAME
+# round; the report gives the median over rounds. Writes the section "## Servlet filter overhead" of BENCHMARKS.md.
 #
-# Usage: bench/filter-bench.sh [rounds=2] [seconds=10] [threads=2] [connections=50] [limit=1000]
-# Needs: wrk (apt-get install -y wrk), Maven with the nserv modules built (mvn -o -pl nserv-servlet-filter install).
+# Usage: bench/filter-bench.sh [rounds=10] [seconds=2] [threads=2] [connections=50] [limit=1000]
+#   (defaults: 20 s of load per variant, about 2 minutes in all)
+# Needs: wrk (apt-get install -y wrk); the modules installed in ~/.m2 (the script runs Maven offline).
 set -euo pipefail
 
-ROUNDS=${1:-2}
-SECONDS_PER_RUN=${2:-10}
+ROUNDS=${1:-10}
+SECONDS_PER_RUN=${2:-2}
 THREADS=${3:-2}
 CONNECTIONS=${4:-50}
 LIMIT=${5:-1000}
+VARIANTS="plain noop limit both"
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT="$ROOT/bench/out/filter"
+rm -rf "$OUT"
 mkdir -p "$OUT"
 cd "$ROOT"
 
@@ -25,7 +33,7 @@ mvn -B -q -o -pl nserv-servlet-filter compile dependency:build-classpath \
 CP="$ROOT/nserv-servlet-filter/target/classes:$(cat "$OUT/classpath.txt")"
 
 FIFO="$OUT/stdin.fifo"
-rm -f "$FIFO"; mkfifo "$FIFO"
+mkfifo "$FIFO"
 java -Xms256m -Xmx256m -cp "$CP" bench/FilterBenchServer.java "$LIMIT" < "$FIFO" > "$OUT/server.log" 2>&1 &
 SERVER_PID=$!
 exec 9> "$FIFO"   # holds the server's stdin open; closing it stops the server
@@ -51,109 +59,88 @@ run() { # variant round
   before=$(cpu_ticks)
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$BASE/$1/hello" > "$OUT/$1.$2.txt"
   after=$(cpu_ticks)
-  # server CPU per request is far less sensitive to other load on the machine than throughput
   echo "server_cpu_ticks: $((after - before)) hz: $(getconf CLK_TCK)" >> "$OUT/$1.$2.txt"
 }
 
-# warm-up: JIT all three paths, twice
-for _ in 1 2; do for v in plain noop limit both; do wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "$BASE/$v/hello" > /dev/null; done; done
+# warm-up: JIT every path, twice
+for _ in 1 2; do for v in $VARIANTS; do wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "$BASE/$v/hello" > /dev/null; done; done
 
+REVERSED=$(echo "$VARIANTS" | tr ' ' '\n' | tac | tr '\n' ' ')
 for r in $(seq 1 "$ROUNDS"); do
-  # alternate the order so no variant always runs first in a round
-  if [ $((r % 2)) -eq 1 ]; then ORDER="plain noop limit both"; else ORDER="both limit noop plain"; fi
+  if [ $((r % 2)) -eq 1 ]; then ORDER="$VARIANTS"; else ORDER="$REVERSED"; fi
   for v in $ORDER; do run "$v" "$r"; done
 done
 
-# paired: both variants loaded AT THE SAME TIME (half the connections each), so background load on the
-# machine hits both alike; the ratio of their throughputs is the ratio of their per-request costs
-HALF=$(( CONNECTIONS / 2 ))
-for r in $(seq 1 "$ROUNDS"); do
-  for v in limit both; do
-    # swap which wrk starts first every round, so a start-order advantage cancels out over the rounds
-    if [ $((r % 2)) -eq 1 ]; then FIRST=plain; SECOND=$v; else FIRST=$v; SECOND=plain; fi
-    wrk -t1 -c"$HALF" -d"${SECONDS_PER_RUN}s" --latency "$BASE/$FIRST/hello" > "$OUT/pair-$v-$FIRST.$r.txt" &
-    P1=$!
-    wrk -t1 -c"$HALF" -d"${SECONDS_PER_RUN}s" --latency "$BASE/$SECOND/hello" > "$OUT/pair-$v-$SECOND.$r.txt" &
-    P2=$!
-    wait "$P1" "$P2"
-  done
-done
-
 python3 - "$OUT" "$ROUNDS" "$ROOT/BENCHMARKS.md" "$THREADS" "$CONNECTIONS" "$SECONDS_PER_RUN" "$LIMIT" <<'PY'
-import os, re, subprocess, sys, datetime
+import os, re, statistics, subprocess, sys, datetime
 out, rounds, md, threads, conns, secs, limit = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
+variants = ("plain", "noop", "limit", "both")
 
 def parse(path):
     text = open(path).read()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
     p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-    errors = re.search(r"Socket errors:.*", text)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     requests = int(re.search(r"(\d+) requests in", text).group(1))
     cpu = re.search(r"server_cpu_ticks: (\d+) hz: (\d+)", text)
-    cpu_us = int(cpu.group(1)) * 1e6 / int(cpu.group(2)) / requests if cpu else float("nan")
-    return rps, float(p99.group(1)) * scale, int(non2xx.group(1)) if non2xx else 0, errors.group(0) if errors else "", cpu_us
+    cpu_us = int(cpu.group(1)) * 1e6 / int(cpu.group(2)) / requests
+    return {"rps": rps, "p99": p99_ms, "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "errors": sum(int(x) for x in errors.groups()) if errors else 0, "cpu": cpu_us, "requests": requests}
 
-rows = {}
-for v in ("plain", "noop", "limit", "both"):
-    samples = [parse(os.path.join(out, f"{v}.{r}.txt")) for r in range(1, rounds + 1)]
-    rows[v] = samples
+runs = {v: [parse(os.path.join(out, f"{v}.{r}.txt")) for r in range(1, rounds + 1)] for v in variants}
+med = statistics.median
 
-def mean(xs): return sum(xs) / len(xs)
-plain_rps = mean([s[0] for s in rows["plain"]])
-lines = []
-lines.append("## Servlet filter overhead")
+def ratios(v, key, invert=False):
+    # per round, against /plain of the same round
+    return [(p[key] / x[key]) if invert else (x[key] / p[key]) for x, p in zip(runs[v], runs["plain"])]
+
+def quartiles(xs):
+    q = statistics.quantiles(xs, n=4) if len(xs) >= 2 else [xs[0]] * 3
+    return q[0], q[2]
+
+lines = ["## Servlet filter overhead", ""]
+lines.append("Does `nserv-servlet-filter` cost throughput? The same tiny servlet (`GET /hello`, 6 bytes) runs on one "
+             "embedded Jetty 12.1 (ee10) server JVM, in four contexts: `/plain` without a filter, `/noop` behind a filter "
+             "that only calls the chain, `/limit` behind `ConcurrencyLimitFilter` (limit %s, never reached), `/both` behind "
+             "`DrainFilter` + `ConcurrencyLimitFilter`. wrk loads one variant at a time, in %d rounds of %s s per variant "
+             "(the order alternates forward and backward), after a warm-up of 2 x 3 s per variant. Each ratio is taken "
+             "against `/plain` of the same round, and the table gives the median over the rounds (with the quartiles)."
+             % (limit, rounds, secs))
 lines.append("")
-lines.append("The same tiny servlet (`GET /hello`, 6 bytes) on one embedded Jetty 12.1 (ee10) server, in four contexts: "
-             "`/plain` without a filter, `/noop` behind a filter that only calls the chain (the container's own cost of a filter), `/limit` behind `ConcurrencyLimitFilter` (limit %s, never reached), `/both` behind "
-             "`DrainFilter` + `ConcurrencyLimitFilter`. One server JVM, wrk runs alternating between the variants "
-             "(%d rounds of %s s each, after a warm-up of 2 x 3 s per variant), so every ratio is against plain Jetty measured in the same run." % (limit, rounds, secs))
+lines.append("| variant | median req/s | throughput ratio to plain: median (quartiles) | median p99 (ms) | server CPU per request (us, median) | CPU ratio plain/variant: median (quartiles) | non-2xx | socket errors |")
+lines.append("|---|---|---|---|---|---|---|---|")
+summary = {}
+for v in variants:
+    tr = ratios(v, "rps")
+    cr = ratios(v, "cpu", invert=True)
+    summary[v] = (med(tr), med(cr))
+    tq, cq = quartiles(tr), quartiles(cr)
+    lines.append("| %s | %.0f | %.3f (%.3f-%.3f) | %.2f | %.2f | %.3f (%.3f-%.3f) | %d | %d |" % (
+        v, med([x["rps"] for x in runs[v]]), med(tr), tq[0], tq[1], med([x["p99"] for x in runs[v]]),
+        med([x["cpu"] for x in runs[v]]), med(cr), cq[0], cq[1],
+        sum(x["non2xx"] for x in runs[v]), sum(x["errors"] for x in runs[v])))
 lines.append("")
-plain_cpu = mean([x[4] for x in rows["plain"]])
-lines.append("| variant | req/s per round | mean req/s | ratio to plain | p99 per round (ms) | server CPU us/request | CPU ratio plain/variant | non-2xx | socket errors |")
-lines.append("|---|---|---|---|---|---|---|---|---|")
-for v in ("plain", "noop", "limit", "both"):
-    s = rows[v]
-    m = mean([x[0] for x in s])
-    c = mean([x[4] for x in s])
-    lines.append("| %s | %s | %.0f | %.3f | %s | %.1f | %.3f | %d | %s |" % (
-        v, ", ".join("%.0f" % x[0] for x in s), m, m / plain_rps, ", ".join("%.2f" % x[1] for x in s),
-        c, plain_cpu / c, sum(x[2] for x in s), "; ".join(x[3] for x in s if x[3]) or "0"))
+lines.append("Server CPU per request is the server JVM's user+system time (from /proc) during the round divided by the "
+             "requests it served; `CPU ratio plain/variant` is the throughput ratio a CPU-bound server would see.")
 lines.append("")
-lines.append("Server CPU per request is the server JVM's user+system time (from /proc) during the run divided by the requests "
-             "served; unlike throughput it hardly depends on what else runs on the machine. `CPU ratio plain/variant` is the "
-             "throughput ratio a CPU-bound server would see.")
-lines.append("")
-lines.append("Paired runs: in each round `/plain` and the filtered variant are loaded at the same time, by two wrk "
-             "processes of 1 thread and %d connections each, so load from elsewhere on the machine hits both alike." % (int(conns) // 2))
-lines.append("")
-lines.append("| pair | plain req/s per round | filtered req/s per round | ratio per round | ratio of sums | p99 plain / filtered (ms) |")
-lines.append("|---|---|---|---|---|---|")
-paired = {}
-for v in ("limit", "both"):
-    p = [parse(os.path.join(out, f"pair-{v}-plain.{r}.txt")) for r in range(1, rounds + 1)]
-    f = [parse(os.path.join(out, f"pair-{v}-{v}.{r}.txt")) for r in range(1, rounds + 1)]
-    paired[v] = sum(x[0] for x in f) / sum(x[0] for x in p)
-    lines.append("| plain + %s | %s | %s | %s | %.3f | %s |" % (v, ", ".join("%.0f" % x[0] for x in p), ", ".join("%.0f" % x[0] for x in f),
-        ", ".join("%.3f" % (b[0] / a[0]) for a, b in zip(p, f)), paired[v],
-        ", ".join("%.2f / %.2f" % (a[1], b[1]) for a, b in zip(p, f))))
-lines.append("")
-ratio = mean([x[0] for x in rows["limit"]]) / plain_rps
-cpu_ratio = plain_cpu / mean([x[4] for x in rows["limit"]])
-lines.append("Target: throughput ratio >= 0.98 for `/limit`. Measured: %.3f alternating, %.3f paired, %.3f by server CPU per request." % (
-    ratio, paired["limit"], cpu_ratio))
+lt, lc = summary["limit"]
+nt, nc = summary["noop"]
+lines.append("Target: throughput ratio >= 0.98 for `/limit`. Measured (medians): %.3f by throughput, %.3f by CPU per request. "
+             "Control: `/noop`, which does nothing but call the chain, measured %.3f and %.3f; the spread of the quartiles "
+             "and of the control is the noise of this run." % (lt, lc, nt, nc))
 lines.append("")
 def sh(cmd):
     return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
 java = subprocess.run("java -version", shell=True, capture_output=True, text=True).stderr.strip().splitlines()
 cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip()
-lines.append("Machine: nproc=%s, %s; `%s`; %s UTC. wrk and the server share the machine (and its 2 cores with other work), "
-             "so single rounds vary (see the per-round columns); read the mean ratio, not the absolute numbers." % (
-    sh("nproc"), cpu, java[0] if java else "?", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")))
+lines.append("Machine: nproc=%s (%s), load average %s at the end; `%s`; %s UTC. wrk runs on the same machine, which "
+             "other work shares." % (sh("nproc"), cpu, sh("cut -d' ' -f1-3 /proc/loadavg"), java[0] if java else "?",
+                                    datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")))
 lines.append("")
-lines.append("Command: `bench/filter-bench.sh %d %s %s %s %s` (wrk -t%s -c%s -d%ss --latency; raw output in bench/out/filter/)." % (
-    rounds, secs, threads, conns, limit, threads, conns, secs))
+lines.append("Command: `bench/filter-bench.sh %d %s %s %s %s` (wrk -t%s -c%s -d%ss --latency per round; raw output in "
+             "bench/out/filter/, not committed)." % (rounds, secs, threads, conns, limit, threads, conns, secs))
 section = "\n".join(lines) + "\n"
 
 text = open(md).read() if os.path.exists(md) else "# Benchmarks\n"
