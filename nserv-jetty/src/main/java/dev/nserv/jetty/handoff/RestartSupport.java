@@ -129,26 +129,48 @@ public final class RestartSupport implements NservServer.StartHook
         Path path = controlSocketPath(server);
         ControlServer control = new ControlServer(path, new ControlCommands(server, restarter));
         control.bindTemporary();
-        try
+        if (handoff != null)
         {
-            if (handoff != null)
+            try
             {
                 handoff.ready();
-                handoff.commit(restarter::predecessorGone);
             }
-            control.publish();
+            catch (Exception x)
+            {
+                // the previous generation rolled back (or is gone undecided while alive): it keeps serving
+                control.close();
+                handoff.failed(x.getMessage());
+                throw x;
+            }
+            handoff.commit(restarter::predecessorGone);
         }
-        catch (Exception x)
+        // From here a successor serves alone: nothing below may abort its start, only be reported.
+        restarter.setControlSocket(path);
+        try
+        {
+            control.publish();
+            controlServer = control;
+        }
+        catch (IOException x)
         {
             control.close();
-            if (handoff != null)
-                handoff.failed(x.getMessage());
-            throw x;
+            if (handoff == null)
+                throw x;
+            LOG.error("control socket {} not available ({}); ctl cannot reach generation {}, JMX and SIGHUP still can", path, x.getMessage(), server.getGeneration());
         }
-        controlServer = control;
-        restarter.setControlSocket(path);
         if (pidFile != null)
-            pidFile.write();
+        {
+            try
+            {
+                pidFile.write();
+            }
+            catch (IOException x)
+            {
+                if (handoff == null)
+                    throw new IOException("cannot write the pid file " + pidFile.path() + ": " + x.getMessage(), x);
+                LOG.error("cannot write the pid file {}: {}", pidFile.path(), x.getMessage());
+            }
+        }
         sdNotify.notify((handoff != null ? "MAINPID=" + ProcessHandle.current().pid() + "\n" : "") + "READY=1\nSTATUS=generation " + server.getGeneration() + " serving");
         try
         {
