@@ -123,5 +123,15 @@ class RollbackIT
             load.ok(), load.failed(), load.idleCloseRetries());
         assertThat(load.failures()).as("failed requests").isEmpty();
         assertThat(load.servedBy()).hasSize(2);
+
+        // 5. a stop during a restart wins: the restart is rolled back and nothing keeps running
+        await().atMost(Duration.ofSeconds(60)).until(() -> field(nserv.ctl("--socket", socket.toString(), "status").out, "restart").equals("idle"));
+        CompletableFuture<NservProcesses.CtlResult> restarting = CompletableFuture.supplyAsync(() -> nserv.ctl("--socket", socket.toString(), "restart"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> field(nserv.ctl("--socket", socket.toString(), "status").out, "restart").startsWith("restart in progress"));
+        assertThat(nserv.ctl("--socket", socket.toString(), "stop").code).isZero();
+        NservProcesses.CtlResult stopped = restarting.get();
+        assertThat(stopped.code).as(stopped.toString()).isEqualTo(1);
+        assertThat(stopped.err).contains("generation 2 is stopping");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(nserv.livePids()).isEmpty());
     }
 }
