@@ -235,6 +235,29 @@ class ServletContainersTest
 
     @ParameterizedTest
     @EnumSource(TestContainer.Kind.class)
+    void anAimdLimitBacksOffOnSlowRequestsAndGrowsBackOnFastOnes(TestContainer.Kind kind) throws Exception
+    {
+        String name = "it-aimd-" + kind;
+        start(kind, app("").filter("limit", ConcurrencyLimitFilter.class, Map.of("limiter-name", name, "adaptive", "aimd",
+            "limit", "8", "min-limit", "2", "max-limit", "8", "aimd-backoff", "0.5", "latency-threshold-ms", "100")));
+        ObjectName mbean = limiterName(name);
+        CompletableFuture<HttpResponse<String>> first = send("/hold");
+        CompletableFuture<HttpResponse<String>> second = send("/hold");
+        await().atMost(WAIT).until(() -> probe.entered.get() == 2);
+        // hold both past the latency threshold: each release then halves the limit (8 -> 4 -> 2)
+        await().pollDelay(Duration.ofMillis(300)).atMost(WAIT).until(() -> attribute(mbean, "InFlight") == 2);
+        probe.gate.countDown();
+        assertThat(first.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(second.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> attribute(mbean, "InFlight") == 0);
+        assertThat(attribute(mbean, "Limit")).isEqualTo(2);
+        // fast requests while the (small) limit is in use grow it again
+        await().atMost(WAIT).until(() -> get("/fast").statusCode() == 200 && attribute(mbean, "Limit") > 2);
+        assertThat(attribute(mbean, "Limit")).isBetween(3, 8);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestContainer.Kind.class)
     void aQueuedRequestWaitsThenTimesOutOrIsAdmitted(TestContainer.Kind kind) throws Exception
     {
         String name = "it-queue-" + kind;
