@@ -98,7 +98,7 @@ public class DrainFilter implements Filter
         HttpServletRequest request = (HttpServletRequest)req;
         HttpServletResponse response = (HttpServletResponse)res;
         boolean draining = drain.isDraining();
-        if (readinessPath != null && readinessPath.equals(pathInContext(request)))
+        if (readinessPath != null && isReadinessPath(request))
         {
             answerReadiness(response, draining);
             return;
@@ -112,13 +112,17 @@ public class DrainFilter implements Filter
             response.setHeader("Connection", "close");
     }
 
-    private static String pathInContext(HttpServletRequest request)
+    // servletPath + pathInfo == readinessPath, without building the string on every request
+    private boolean isReadinessPath(HttpServletRequest request)
     {
         String servletPath = request.getServletPath();
         String pathInfo = request.getPathInfo();
+        if (servletPath == null)
+            servletPath = "";
         if (pathInfo == null)
-            return servletPath;
-        return servletPath == null ? pathInfo : servletPath + pathInfo;
+            return readinessPath.equals(servletPath);
+        return readinessPath.length() == servletPath.length() + pathInfo.length() && readinessPath.startsWith(servletPath) &&
+            readinessPath.startsWith(pathInfo, servletPath.length());
     }
 
     private static void answerReadiness(HttpServletResponse response, boolean draining) throws IOException
