@@ -120,6 +120,15 @@ public final class RestartSupport implements NservServer.StartHook
         }
         if (options.getControlSocket() == null)
             ControlPaths.ensurePrivateDirectory(ControlPaths.defaultDirectory());
+        // early, so that a SIGHUP during the start is refused ("not ready yet") instead of ending the JVM
+        try
+        {
+            HangupSignal.install(this::restartOnHangup);
+        }
+        catch (IllegalStateException x)
+        {
+            LOG.warn("SIGHUP will not trigger a restart: {}", x.getMessage());
+        }
         jetty.addEventListener(new ServerEvents(jetty));
     }
 
@@ -172,14 +181,6 @@ public final class RestartSupport implements NservServer.StartHook
             }
         }
         sdNotify.notify((handoff != null ? "MAINPID=" + ProcessHandle.current().pid() + "\n" : "") + "READY=1\nSTATUS=generation " + server.getGeneration() + " serving");
-        try
-        {
-            HangupSignal.install(this::restartOnHangup);
-        }
-        catch (IllegalStateException x)
-        {
-            LOG.warn("SIGHUP will not trigger a restart: {}", x.getMessage());
-        }
         LOG.info("generation {} (pid {}) ready; restart with: java -jar nserv.jar ctl --socket {} restart, or kill -HUP {}",
             server.getGeneration(), server.getPid(), path, server.getPid());
     }
