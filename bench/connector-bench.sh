@@ -115,6 +115,11 @@ out, md, rounds, secs, threads, conns, high, machine, date, command, load = sys.
 rounds = int(rounds)
 HEADING = "## Throttled connector vs plain ServerConnector"
 
+def median(values):
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
 def millis(text):
     m = re.match(r"([\d.]+)(us|ms|s)$", text)
     value, unit = float(m.group(1)), m.group(2)
@@ -148,14 +153,17 @@ for name, style, throttled, limit in scenarios:
     p99 = mean(thr, "p99") / mean(plain, "p99")
     cpu = mean(thr, "cpu") / mean(plain, "cpu")
     per_round = ", ".join(f"{t['rps'] / p['rps']:.3f}" for p, t in zip(plain, thr))
+    med_t = median([t["rps"] / p["rps"] for p, t in zip(plain, thr)])
+    med_p = median([t["p99"] / p["p99"] for p, t in zip(plain, thr)])
     rows.append(
-        f"| {style} | {limit} | {mean(plain, 'rps'):.0f} | {mean(thr, 'rps'):.0f} | **{tput:.3f}** | {per_round} "
-        f"| {mean(plain, 'p99'):.2f} | {mean(thr, 'p99'):.2f} | **{p99:.3f}** | {cpu:.3f} "
+        f"| {style} | {limit} | {mean(plain, 'rps'):.0f} | {mean(thr, 'rps'):.0f} | **{tput:.3f}** | {per_round} | {med_t:.3f} "
+        f"| {mean(plain, 'p99'):.2f} | {mean(thr, 'p99'):.2f} | **{p99:.3f}** | {med_p:.3f} | {cpu:.3f} "
         f"| {sum(x['errors'] for x in plain)} / {sum(x['errors'] for x in thr)} "
         f"| {sum(x['non2xx'] for x in plain)} / {sum(x['non2xx'] for x in thr)} |")
     ok_t = "met" if tput >= 0.98 else "NOT met"
     ok_p = "met" if p99 <= 1.05 else "NOT met"
-    verdicts.append(f"{style}, limit {limit}: throughput {tput:.3f} ({ok_t}), p99 {p99:.3f} ({ok_p})")
+    verdicts.append(f"{style}, limit {limit}: throughput {tput:.3f} ({ok_t}; median per round {med_t:.3f}), "
+                    f"p99 {p99:.3f} ({ok_p}; median per round {med_p:.3f})")
 
 paired_rows, paired_verdicts = [], []
 for name, style, throttled, limit in scenarios:
@@ -166,12 +174,15 @@ for name, style, throttled, limit in scenarios:
     tput = sum(x["rps"] for x in thr) / sum(x["rps"] for x in plain)
     p99 = sum(x["p99"] for x in thr) / sum(x["p99"] for x in plain)
     per_round = ", ".join(f"{t['rps'] / p['rps']:.3f}" for p, t in zip(plain, thr))
+    med_t = median([t["rps"] / p["rps"] for p, t in zip(plain, thr)])
+    med_p = median([t["p99"] / p["p99"] for p, t in zip(plain, thr)])
     paired_rows.append(
         f"| {style} | {limit} | {sum(x['rps'] for x in plain) / rounds:.0f} | {sum(x['rps'] for x in thr) / rounds:.0f} "
-        f"| **{tput:.3f}** | {per_round} | {sum(x['p99'] for x in plain) / rounds:.2f} | {sum(x['p99'] for x in thr) / rounds:.2f} "
-        f"| **{p99:.3f}** | {sum(x['errors'] for x in plain)} / {sum(x['errors'] for x in thr)} "
+        f"| **{tput:.3f}** | {per_round} | {med_t:.3f} | {sum(x['p99'] for x in plain) / rounds:.2f} | {sum(x['p99'] for x in thr) / rounds:.2f} "
+        f"| **{p99:.3f}** | {med_p:.3f} | {sum(x['errors'] for x in plain)} / {sum(x['errors'] for x in thr)} "
         f"| {sum(x['non2xx'] for x in plain)} / {sum(x['non2xx'] for x in thr)} |")
-    paired_verdicts.append(f"{style}, limit {limit}: throughput {tput:.3f}, p99 {p99:.3f}")
+    paired_verdicts.append(f"{style}, limit {limit}: throughput {tput:.3f} (median per round {med_t:.3f}), "
+                           f"p99 {p99:.3f} (median per round {med_p:.3f})")
 
 section = f"""{HEADING}
 
@@ -184,16 +195,16 @@ connection count. One acceptor each, same accept backlog (1024); the throttled o
 every ratio is against plain Jetty measured in the same run. Ratios are throttled / plain of the means over the
 rounds; server CPU is the server JVM's user+system time per request.
 
-| requests | limit | plain req/s | throttled req/s | throughput ratio | ratio per round | plain p99 (ms) | throttled p99 (ms) | p99 ratio | server CPU/request ratio | socket errors plain / throttled | non-2xx plain / throttled |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| requests | limit | plain req/s | throttled req/s | throughput ratio | ratio per round | median | plain p99 (ms) | throttled p99 (ms) | p99 ratio | median per round | server CPU/request ratio | socket errors plain / throttled | non-2xx plain / throttled |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 """ + "\n".join(rows) + f"""
 
 Paired runs: in each round plain and throttled are loaded at the same time by two wrk processes of 1 thread and
 {int(conns) // 2} connections each (the at-load connector then has a limit of {int(conns) // 2}), so that load from
 elsewhere on the machine hits both alike; ratios are of the sums over the rounds.
 
-| requests | limit | plain req/s | throttled req/s | throughput ratio | ratio per round | plain p99 (ms) | throttled p99 (ms) | p99 ratio | socket errors plain / throttled | non-2xx plain / throttled |
-|---|---|---|---|---|---|---|---|---|---|---|
+| requests | limit | plain req/s | throttled req/s | throughput ratio | ratio per round | median | plain p99 (ms) | throttled p99 (ms) | p99 ratio | median per round | socket errors plain / throttled | non-2xx plain / throttled |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
 """ + "\n".join(paired_rows) + f"""
 
 Targets: throughput ratio >= 0.98, p99 ratio <= 1.05. Measured, alternating: {"; ".join(verdicts)}.
