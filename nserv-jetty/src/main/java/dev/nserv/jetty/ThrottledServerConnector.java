@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * an error, a failed TLS handshake or a failure to register the socket with a selector. While no permit is free,
  * clients wait in the kernel's accept backlog (size it with {@link #setAcceptQueueSize(int)}), as with the
  * original nserv throttled listener; the {@link OverloadPolicy#SHED SHED} policy answers them
- * {@code 503 Service Unavailable} at once instead.</p>
+ * {@code 503 Service Unavailable} at once instead (on a TLS, PROXY or HTTP/2-only connector, where no clear-text
+ * HTTP/1.1 can be written before the first protocol runs, it just closes them).</p>
  * <p>{@code maxConnections} can be changed at any time, from Java, jetty.xml or JMX. Raising it lets waiting
  * acceptors go at once. Lowering it closes nothing: no new connection is accepted until enough open ones have
  * ended to bring the count under the new limit. An acceptor that already held a permit, blocked in
@@ -582,7 +583,8 @@ public class ThrottledServerConnector extends ServerConnector
     // Writes the fixed 503 without blocking (it fits in any send buffer), discards what the client already sent
     // so that close() sends a FIN rather than a RST that could destroy the response, and closes. No step waits:
     // a flood of clients costs the acceptor a few system calls each, and a freed permit is taken by the very
-    // next accepted client.
+    // next accepted client. A request that arrives only after the close is answered by the kernel with a RST;
+    // Linux clients still read the 503 and FIN that came first, clients elsewhere may only see the reset.
     private void shed(SocketChannel channel)
     {
         shed.incrementAndGet();
