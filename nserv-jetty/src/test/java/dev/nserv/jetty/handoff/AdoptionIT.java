@@ -22,6 +22,7 @@ import javax.net.ssl.X509TrustManager;
 
 import dev.nserv.jetty.RawHttp;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,9 +91,15 @@ class AdoptionIT
         }
     }
 
+    private static void assumeSocketActivate()
+    {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of(ACTIVATE)), ACTIVATE + " is not installed");
+    }
+
     @Test
     void systemdSocketActivationByName() throws Exception
     {
+        assumeSocketActivate();
         int port = freePort();
         Path socket = tmp.resolve("ctl.sock");
         Path pidFile = tmp.resolve("nserv.pid");
@@ -133,6 +140,7 @@ class AdoptionIT
     @Test
     void inetdStyleListenerOnFd0() throws Exception
     {
+        assumeSocketActivate();
         int port = freePort();
         Path socket = tmp.resolve("ctl.sock");
         String java = String.join(" ", nserv.nserv("--host", "127.0.0.1", "--port", "1", "--control-socket", socket.toString(), "--inherit-fd0"));
@@ -212,6 +220,7 @@ class AdoptionIT
     @Test
     void startupErrorsNameTheInheritedFd() throws Exception
     {
+        assumeSocketActivate();
         // more systemd sockets than connectors
         int port = freePort();
         int other = freePort();
