@@ -482,7 +482,7 @@ def reading(metas, results):
         out.append("- nserv latency: the p99 inside restart windows is %.2fx (keep-alive) and %.2fx (new connection) "
                    "the steady-state p99, but the max reaches %.0f ms. The successor accepts on the shared socket as "
                    "soon as its connectors start, shortly before the old generation commits, and its first requests are "
-                   "slow: a fresh JVM with a lazily initialised servlet (%s requests per restart started before ctl "
+                   "slow: a fresh JVM, whose request path still loads classes and runs interpreted code (%s requests per restart started before ctl "
                    "returned, up to %.0f ms; the successor's first second of serving peaks at %s ms against a longest "
                    "gap of %.0f ms outside the windows). The longest gap (%.0f ms, both clients) coincides with "
                    "that cold start, not with the handoff itself. Trigger to ready is %s s, mostly the successor's own start on a busy machine "
