@@ -235,6 +235,23 @@ class ServletContainersTest
 
     @ParameterizedTest
     @EnumSource(TestContainer.Kind.class)
+    void aProgrammaticallyRegisteredInstanceUsesItsSettingsAndInitParamOverrides(TestContainer.Kind kind) throws Exception
+    {
+        String name = "it-prog-" + kind;
+        ConcurrencyLimitSettings settings = new ConcurrencyLimitSettings().setLimiterName(name).setLimit(1).setRejectStatus(429).setRetryAfterSeconds(2);
+        start(kind, app("").filterInstance("limit", () -> new ConcurrencyLimitFilter(settings), Map.of("retry-after-seconds", "4")));
+        CompletableFuture<HttpResponse<String>> held = send("/hold");
+        await().atMost(WAIT).until(() -> probe.entered.get() == 1);
+        HttpResponse<String> rejected = get("/fast");
+        assertThat(rejected.statusCode()).isEqualTo(429);
+        assertThat(rejected.headers().firstValue("Retry-After")).hasValue("4");
+        assertThat(attribute(limiterName(name), "Limit")).isEqualTo(1);
+        probe.gate.countDown();
+        assertThat(held.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestContainer.Kind.class)
     void anAimdLimitBacksOffOnSlowRequestsAndGrowsBackOnFastOnes(TestContainer.Kind kind) throws Exception
     {
         String name = "it-aimd-" + kind;

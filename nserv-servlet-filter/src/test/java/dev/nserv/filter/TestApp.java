@@ -44,7 +44,7 @@ final class TestApp implements ServletContainerInitializer
         final BlockingQueue<AsyncContext> parked = new LinkedBlockingQueue<>();
     }
 
-    private record FilterSpec(String name, Class<? extends Filter> type, Map<String, String> params)
+    private record FilterSpec(String name, Class<? extends Filter> type, java.util.function.Supplier<Filter> instance, Map<String, String> params)
     {
     }
 
@@ -62,7 +62,14 @@ final class TestApp implements ServletContainerInitializer
 
     TestApp filter(String name, Class<? extends Filter> type, Map<String, String> params)
     {
-        filters.add(new FilterSpec(name, type, params));
+        filters.add(new FilterSpec(name, type, null, params));
+        return this;
+    }
+
+    /** Registers a filter instance made per start, as {@code ServletContext.addFilter(name, filter)} does. */
+    TestApp filterInstance(String name, java.util.function.Supplier<Filter> instance, Map<String, String> params)
+    {
+        filters.add(new FilterSpec(name, null, instance, params));
         return this;
     }
 
@@ -78,7 +85,7 @@ final class TestApp implements ServletContainerInitializer
         context = ctx;
         for (FilterSpec spec : filters)
         {
-            FilterRegistration.Dynamic registration = ctx.addFilter(spec.name(), spec.type());
+            FilterRegistration.Dynamic registration = spec.instance() != null ? ctx.addFilter(spec.name(), spec.instance().get()) : ctx.addFilter(spec.name(), spec.type());
             registration.setInitParameters(spec.params());
             registration.setAsyncSupported(true);
             registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
