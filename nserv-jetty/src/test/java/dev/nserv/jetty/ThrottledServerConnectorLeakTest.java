@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.nserv.jetty.ThrottledTestSupport.HoldingHandler;
 import dev.nserv.jetty.ThrottledTestSupport.OpenConnections;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.AfterEach;
@@ -27,8 +31,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Every close path gives the permit back: after 10,000 connections ended by normal closes, resets
- * (SO_LINGER 0) and half-sent requests, and after idle timeouts, no permit is held and the full limit can
- * still be reached.
+ * (SO_LINGER 0) and half-sent requests, after idle timeouts, after a stop, and after sockets that never got an
+ * EndPoint, no permit is held and the full limit can still be reached.
  */
 class ThrottledServerConnectorLeakTest
 {
@@ -204,6 +208,39 @@ class ThrottledServerConnectorLeakTest
 
         handler.releaseAll();
         server.start();
+        assertThat(ThrottledTestSupport.get(connector.getLocalPort()).status()).isEqualTo(200);
+        assertFullLimitReachable(limit);
+    }
+
+    @Test
+    void registrationFailuresWithoutAnEndPointGiveThePermitBack() throws Exception
+    {
+        // Jetty closes a socket whose EndPoint cannot be created and only tells SelectorManager.AcceptListeners.
+        int limit = 2;
+        AtomicInteger failuresLeft = new AtomicInteger(50);
+        server = new Server(new QueuedThreadPool(64));
+        connector = new ThrottledServerConnector(server, 1, 1)
+        {
+            @Override
+            protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key) throws IOException
+            {
+                if (failuresLeft.getAndDecrement() > 0)
+                    throw new IOException("test: no EndPoint for " + channel);
+                return super.newEndPoint(channel, selector, key);
+            }
+        };
+        connector.setHost(ThrottledTestSupport.LOCALHOST);
+        connector.setPort(0);
+        connector.setMaxConnections(limit);
+        server.addConnector(connector);
+        server.setHandler(handler);
+        server.start();
+        clients = Executors.newFixedThreadPool(limit);
+
+        for (int i = 0; i < 50; i++)
+            assertThat(ThrottledTestSupport.get(connector.getLocalPort()).status()).isEqualTo(-1);
+        await().atMost(AT_MOST).until(() -> connector.getActiveConnections() == 0);
+        assertThat(connector.heldPermits()).isEqualTo(connector.getAcceptors());
         assertThat(ThrottledTestSupport.get(connector.getLocalPort()).status()).isEqualTo(200);
         assertFullLimitReachable(limit);
     }

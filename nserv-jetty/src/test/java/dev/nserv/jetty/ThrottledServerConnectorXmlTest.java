@@ -90,6 +90,7 @@ class ThrottledServerConnectorXmlTest
         handler.hold();
         try (java.net.Socket socket = new java.net.Socket(ThrottledTestSupport.LOCALHOST, connector.getLocalPort()))
         {
+            assertThat(socket.isConnected()).isTrue();
             await().atMost(Duration.ofSeconds(10)).until(() -> connector.getConnectedEndPoints().size() == 1);
             EndPoint endPoint = connector.getConnectedEndPoints().iterator().next();
             SocketChannel accepted = (SocketChannel)endPoint.getTransport();
