@@ -204,11 +204,11 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
     }
 
     /**
-     * Starts the drain: requests are still served; the returned future completes when none is in flight.
-     * Called by Jetty's {@code Server.doStop()} through {@link Graceful#shutdown(org.eclipse.jetty.util.component.Container)}.
+     * Marks the server not ready and tells every webapp that a drain is coming, by setting the context attribute
+     * {@value #DRAINING_ATTRIBUTE}; nserv calls it when a stop begins, before the pre-drain delay, so that webapp
+     * readiness probes (e.g. nserv's servlet filter) turn 503 together with the server's.
      */
-    @Override
-    public CompletableFuture<Void> shutdown()
+    public void announceDrain()
     {
         ready = false;
         Server server = getServer();
@@ -217,6 +217,17 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
             for (ContextHandler context : server.getDescendants(ContextHandler.class))
                 context.setAttribute(DRAINING_ATTRIBUTE, Boolean.TRUE);
         }
+    }
+
+    /**
+     * Starts the drain: requests are still served; the returned future completes when none is in flight.
+     * Called by Jetty's {@code Server.doStop()} through {@link Graceful#shutdown(org.eclipse.jetty.util.component.Container)}.
+     */
+    @Override
+    public CompletableFuture<Void> shutdown()
+    {
+        announceDrain();
+        Server server = getServer();
         CompletableFuture<Void> done = shutdown.shutdown();
         if (server != null)
             closeIdleConnections(server);

@@ -340,7 +340,7 @@ public class NservServer
             LOG.info("stop requested: already stopping");
             return false;
         }
-        drainHandler.setReady(false);
+        drainHandler.announceDrain();
         Thread thread = new Thread(this::gracefulStop, "nserv-graceful-stop");
         thread.setDaemon(false);
         thread.start();

@@ -17,6 +17,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.junit.jupiter.api.AfterEach;
@@ -60,7 +61,7 @@ class GracefulExitTest
         connector.setName("http");
         server.addConnector(connector);
         nserv = new NservServer(server);
-        nserv.setHandler(new SlowHandler());
+        nserv.setHandler(new ContextHandler(new SlowHandler(), "/"));
         nserv.setDrainTimeout(drainTimeoutMs);
         nserv.setPreDrainDelay(preDrainDelayMs);
         nserv.start();
@@ -161,8 +162,11 @@ class GracefulExitTest
             assertThat(http.get("/readyz").status()).isEqualTo(200);
             assertThat(http.get("/livez").status()).isEqualTo(200);
         }
+        ContextHandler context = nserv.getServer().getDescendant(ContextHandler.class);
+        assertThat(context.getAttribute(DrainHandler.DRAINING_ATTRIBUTE)).isNull();
         nserv.stop();
         assertThat(nserv.isReady()).isFalse();
+        assertThat(context.getAttribute(DrainHandler.DRAINING_ATTRIBUTE)).as("webapps told at once, before the pre-drain delay").isEqualTo(Boolean.TRUE);
         try (RawHttp http = new RawHttp(port))
         {
             // Still accepting during the pre-drain delay: the load balancer is told first.
