@@ -48,6 +48,8 @@ public class Restarter
     private static final Logger LOG = LoggerFactory.getLogger(Restarter.class);
     private static final int TAIL_LINES = 40;
     private static final int TAIL_LINES_IN_ERROR = 8;
+    /** The longest wait for kept-alive connections to close after a response with Connection: close. */
+    private static final long KEEP_ALIVE_WAIT_MS = 3000;
 
     private final NservServer nserv;
     private final ListenerRegistry registry;
@@ -496,11 +498,20 @@ public class Restarter
         String summary = "generation " + nextGeneration + " (pid " + successor.pid() + ") ready after " + readyMs + " ms; generation " +
             nserv.getGeneration() + " (pid " + ProcessHandle.current().pid() + ") stops accepting and drains";
         LOG.info("restart: {}", summary);
-        nserv.stop();
-        // the successor accepts on the same sockets already: no reason to wait for load balancers
-        nserv.skipPreDrainDelay();
-        // let the successor's start-up output through before this generation's last lines
-        successor.awaitOutputEnd(Duration.ofSeconds(5));
+        SuccessorProcess committedSuccessor = successor;
+        Thread drain = new Thread(() ->
+        {
+            long idle = nserv.getDrainHandler().getIdleCloseGrace();
+            int busy = KeepAliveCloser.closeKeepAlive(nserv.getServer(), Duration.ofMillis(idle), Duration.ofMillis(Math.max(KEEP_ALIVE_WAIT_MS, idle)));
+            if (busy > 0)
+                LOG.info("restart: {} connection(s) still busy after {} ms of Connection: close; the graceful stop drains them", busy, Math.max(KEEP_ALIVE_WAIT_MS, idle));
+            nserv.stop();
+            // the successor accepts on the same sockets already: no reason to wait for load balancers
+            nserv.skipPreDrainDelay();
+            // let the successor's start-up output through before this generation's last lines
+            committedSuccessor.awaitOutputEnd(Duration.ofSeconds(5));
+        }, "nserv-handoff-drain");
+        drain.start();
         return summary;
     }
 

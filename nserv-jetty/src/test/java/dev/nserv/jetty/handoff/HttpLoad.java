@@ -92,6 +92,8 @@ final class HttpLoad implements AutoCloseable
     {
         RawHttp http = null;
         long lastResponse = 0;
+        String lastServedBy = "";
+        int onConnection = 0;
         try
         {
             while (go())
@@ -100,9 +102,15 @@ final class HttpLoad implements AutoCloseable
                 try
                 {
                     if (http == null)
+                    {
                         http = new RawHttp(port);
+                        onConnection = 0;
+                    }
                     RawHttp.Response response = http.get("/");
                     lastResponse = System.nanoTime();
+                    onConnection++;
+                    Matcher servedBy = SERVED_BY.matcher(response.body());
+                    lastServedBy = servedBy.find() ? servedBy.group(1) : "?";
                     record(response);
                     if ("close".equalsIgnoreCase(response.header("connection")))
                     {
@@ -120,7 +128,8 @@ final class HttpLoad implements AutoCloseable
                     if (idleMs >= IDLE_CLOSE_MS && x instanceof IOException)
                         idleCloseRetries.incrementAndGet();
                     else
-                        fail("keep-alive (idle " + idleMs + " ms before the request): " + x);
+                        fail("keep-alive at " + java.time.LocalTime.now() + " (request " + (onConnection + 1) + " on its connection, previous response by pid " + lastServedBy +
+                            ", idle " + idleMs + " ms before the request): " + x);
                 }
             }
         }

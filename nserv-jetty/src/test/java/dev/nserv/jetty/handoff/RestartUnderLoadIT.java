@@ -82,7 +82,7 @@ class RestartUnderLoadIT
             load.ok(), load.failed(), load.idleCloseRetries(), readyTimes, fdsAt7, threadsAt7, fdsAt21, threadsAt21);
         assertThat(fdsAt21).as("open fds after 20 restarts vs after 6").isBetween(fdsAt7 - 2, fdsAt7 + 2);
         assertThat(threadsAt21).as("threads after 20 restarts vs after 6").isBetween(threadsAt7 - 6, threadsAt7 + 6);
-        assertThat(nserv.livePids()).as("nserv processes alive").containsExactly(pidAt21);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(nserv.livePids()).as("nserv processes alive").containsExactly(pidAt21));
     }
 
     private String status(Path socket)
