@@ -92,6 +92,7 @@ public final class Main
             nserv = new ServerAssembler(options).assemble();
             RestartSupport.install(nserv, restartOptions(options));
             nserv.start();
+            ServerAssembler.enableJmx(nserv);
         }
         catch (Throwable x)
         {

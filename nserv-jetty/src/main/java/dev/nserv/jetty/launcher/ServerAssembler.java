@@ -34,7 +34,7 @@ import org.eclipse.jetty.xml.XmlConfiguration;
 
 /**
  * Turns {@link LauncherOptions} into a configured, not yet started {@link NservServer}: connectors, webapps,
- * JMX, then the {@code --config} XML files in order. The XML files see these objects by id -- {@code Server},
+ * then the {@code --config} XML files in order ({@link #enableJmx} adds JMX once it runs). The XML files see these objects by id -- {@code Server},
  * {@code NservServer}, {@code DrainHandler}, {@code Contexts}, {@code httpConnector}, {@code httpsConnector}
  * (when HTTPS is on) -- and the flags as properties named {@code nserv.*}.
  */
@@ -56,7 +56,6 @@ final class ServerAssembler
         QueuedThreadPool threadPool = new QueuedThreadPool();
         threadPool.setName("nserv");
         Server server = new Server(threadPool);
-        server.addBean(new MBeanContainer(ManagementFactory.getPlatformMBeanServer()));
 
         ContextHandlerCollection contexts = new ContextHandlerCollection();
         NservServer nserv = new NservServer(server);
@@ -107,6 +106,18 @@ final class ServerAssembler
 
         applyXml(ids);
         return nserv;
+    }
+
+    /**
+     * Registers every component on the platform MBeanServer. Called once the server serves: building the MBeans of
+     * a few dozen beans costs about 0.2 s of start-up, which would otherwise delay the first request and a
+     * successor's readiness; a bean added later is registered as it is added.
+     */
+    static void enableJmx(NservServer nserv)
+    {
+        if (nserv.getServer().getBean(MBeanContainer.class) != null)
+            return; // a --config file added its own
+        nserv.getServer().addBean(new MBeanContainer(ManagementFactory.getPlatformMBeanServer()));
     }
 
     private void configure(ThrottledServerConnector connector, String name, int port)
