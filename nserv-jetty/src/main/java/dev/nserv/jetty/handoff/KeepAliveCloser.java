@@ -10,13 +10,14 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.IdleTimeout;
+import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Server;
 
 /**
- * Lets the old generation's kept-alive HTTP/1 connections end cleanly before its graceful stop.
+ * Lets the old generation stop accepting and its kept-alive HTTP/1 connections end cleanly before its graceful stop.
  * <p>
  * Once the connector shuts down, Jetty closes a kept-alive connection after a response that was committed
  * before the shutdown, without {@code Connection: close} (it can no longer add the header) -- and a client that
@@ -24,8 +25,8 @@ import org.eclipse.jetty.server.Server;
  * keep-alive request in 100,000 across restarts). So, right after the successor is committed, every response of
  * the old generation carries {@code Connection: close} (an {@link HttpConfiguration.Customizer} added at run time),
  * and the graceful stop waits until each connection that was open at that moment has closed or gone idle (the
- * drain closes idle connections itself), at most {@code max}. The listeners stay open meanwhile; the few
- * connections they still accept get {@code Connection: close} as well.
+ * drain closes idle connections itself), at most {@code max}. The acceptors are parked first (see below); the
+ * listeners stay open until the graceful stop closes them.
  */
 final class KeepAliveCloser
 {
@@ -63,6 +64,15 @@ final class KeepAliveCloser
         };
         for (HttpConfiguration configuration : configurations)
             configuration.addCustomizer(close);
+        // Park the acceptors now, so that none is inside accept() when the graceful stop interrupts them: the JDK
+        // throws ClosedByInterruptException even when the kernel had just accepted a connection, and that
+        // connection is then lost, unanswered until the process exits. An acceptor blocked in accept() parks after
+        // the connection it gets next, which it serves normally; the successor accepts all the others.
+        for (Connector connector : server.getConnectors())
+        {
+            if (connector instanceof AbstractConnector abstractConnector)
+                abstractConnector.setAccepting(false);
+        }
         for (Connector connector : server.getConnectors())
             open.addAll(connector.getConnectedEndPoints());
 

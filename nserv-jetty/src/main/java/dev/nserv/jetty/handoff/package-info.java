@@ -1,0 +1,23 @@
+/**
+ * Zero-downtime restart and socket adoption for nserv.
+ * <p>
+ * A restart hands the serving of new clients to another program -- by default this process's own command line
+ * again, so a replaced jar is picked up -- without interrupting the clients being served. Unlike the Go seed, which
+ * stopped first and launched afterwards, nserv starts the successor first, passes it every listening socket over a
+ * Unix domain socket ({@code SCM_RIGHTS}: the same kernel socket, never rebound), waits until it has deployed its
+ * webapps and reports READY, and only then lets the old generation stop accepting and drain. A successor that exits,
+ * fails or is not ready in time is ended and the old generation serves on (roll back).
+ * <p>
+ * <b>Invariant:</b> at any moment there are one or two generations, and at most one of them is not ready. A restart
+ * is therefore refused while another one is in progress, while this generation is not ready or stopping, and while
+ * the previous generation is still draining; the successor is not ready until the old generation has committed the
+ * handoff, and from then on the old generation only drains.
+ * <p>
+ * At start, connectors adopt inherited listening sockets instead of binding: from the previous generation, from
+ * systemd ({@code LISTEN_FDS}) or inetd style from fd 0; anything that is not a listening TCP socket is a startup
+ * error. {@link dev.nserv.jetty.handoff.RestartSupport} installs all of it on an
+ * {@link dev.nserv.jetty.NservServer}; {@link dev.nserv.jetty.handoff.Restarter} is the trigger (JMX name
+ * {@code dev.nserv.jetty.handoff:type=restarter,id=0}, also reached by {@code ctl restart} and SIGHUP).
+ * Linux, 64-bit.
+ */
+package dev.nserv.jetty.handoff;
