@@ -343,12 +343,15 @@ def main():
     run = {"started": time.time(), "argv": sys.argv[1:], "scenarios": args.scenarios.split(","),
            "jar_built": os.path.getmtime(args.jar)}
     try:
-        run["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+        # the checkout the jar was built in (this one, or e.g. a separate worktree of a committed state)
+        source = subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(args.jar)), "rev-parse", "--show-toplevel"],
+                                capture_output=True, text=True).stdout.strip() or ROOT
+        run["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=source, capture_output=True,
                                        text=True).stdout.strip()
         # others work in the same tree: note whether the jar's sources had uncommitted changes
         status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "nserv-jetty/src/main",
                                  "nserv-demo-war/src/main", "nserv-servlet-filter/src/main"],
-                                cwd=ROOT, capture_output=True, text=True).stdout
+                                cwd=source, capture_output=True, text=True).stdout
         run["uncommitted"] = [line[3:] for line in status.splitlines()]
     except OSError:
         pass
