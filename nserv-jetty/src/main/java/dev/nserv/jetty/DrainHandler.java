@@ -10,8 +10,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http2.HTTP2Connection;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.IdleTimeout;
+import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -252,7 +255,9 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
             {
                 remaining = true;
                 // Only when nothing is in flight: an idle-looking connection may carry a quiet request.
-                if (inFlight.get() == 0 && idleFor(endPoint) >= idleCloseGraceMs)
+                // HTTP/2 connections are left to Jetty's own graceful shutdown (GOAWAY, then a close once the
+                // last stream ends): closing one here could reset a response the client has not read yet.
+                if (inFlight.get() == 0 && idleFor(endPoint) >= idleCloseGraceMs && !isHttp2(endPoint.getConnection()))
                     endPoint.close();
             }
         }
@@ -276,6 +281,13 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
         // isDraining() stays true while stopped.
         shutdown.cancel();
         super.doStart();
+    }
+
+    private static boolean isHttp2(Connection connection)
+    {
+        if (connection instanceof SslConnection ssl)
+            connection = ssl.getSslEndPoint().getConnection();
+        return connection instanceof HTTP2Connection;
     }
 
     /**

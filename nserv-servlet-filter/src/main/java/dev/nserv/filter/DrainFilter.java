@@ -98,17 +98,21 @@ public class DrainFilter implements Filter
         HttpServletRequest request = (HttpServletRequest)req;
         HttpServletResponse response = (HttpServletResponse)res;
         boolean draining = drain.isDraining();
+        // Connection is an HTTP/1 header: HTTP/2 forbids it (a container may reset the stream), and an HTTP/2
+        // server drains with GOAWAY instead.
+        String protocol = request.getProtocol();
+        boolean http1 = protocol == null || protocol.startsWith("HTTP/1");
         if (readinessPath != null && isReadinessPath(request))
         {
-            answerReadiness(response, draining);
+            answerReadiness(response, draining, http1);
             return;
         }
-        if (draining)
+        if (draining && http1)
             response.setHeader("Connection", "close");
         drain.requestStarted();
         RequestEnd.run(request, response, chain, failed -> drain.requestEnded());
         // a drain that began while this (synchronous) request ran: close if still possible
-        if (!draining && !response.isCommitted() && !request.isAsyncStarted() && drain.isDraining())
+        if (http1 && !draining && !response.isCommitted() && !request.isAsyncStarted() && drain.isDraining())
             response.setHeader("Connection", "close");
     }
 
@@ -125,12 +129,12 @@ public class DrainFilter implements Filter
             readinessPath.startsWith(pathInfo, servletPath.length());
     }
 
-    private static void answerReadiness(HttpServletResponse response, boolean draining) throws IOException
+    private static void answerReadiness(HttpServletResponse response, boolean draining, boolean http1) throws IOException
     {
         byte[] body = draining ? DRAINING : READY;
         response.setStatus(draining ? HttpServletResponse.SC_SERVICE_UNAVAILABLE : HttpServletResponse.SC_OK);
         response.setHeader("Cache-Control", "no-store");
-        if (draining)
+        if (draining && http1)
             response.setHeader("Connection", "close");
         response.setContentType("text/plain;charset=utf-8");
         response.setContentLength(body.length);

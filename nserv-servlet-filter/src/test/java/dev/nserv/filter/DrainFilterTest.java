@@ -105,6 +105,26 @@ class DrainFilterTest
     }
 
     @Test
+    void http2ResponsesGetNoConnectionHeaderWhileDraining() throws Exception
+    {
+        start(Map.of("readiness-path", "/app-readyz"));
+        context.setAttribute(DrainState.SERVER_DRAINING_ATTRIBUTE, Boolean.TRUE);
+        FilterChain chain = mock(FilterChain.class);
+        HttpServletRequest request = Mocks.request("/page", false);
+        when(request.getProtocol()).thenReturn("HTTP/2.0");
+        HttpServletResponse response = response();
+        filter.doFilter(request, response, chain);
+        verify(chain).doFilter(any(), any());
+        verify(response, never()).setHeader(org.mockito.ArgumentMatchers.eq("Connection"), any());
+
+        HttpServletRequest http11 = Mocks.request("/page", false);
+        when(http11.getProtocol()).thenReturn("HTTP/1.1");
+        HttpServletResponse closed = response();
+        filter.doFilter(http11, closed, chain);
+        verify(closed).setHeader("Connection", "close");
+    }
+
+    @Test
     void pathInfoMappingsMatchTheReadinessPath() throws Exception
     {
         start(Map.of("readiness-path", "/app-readyz"));

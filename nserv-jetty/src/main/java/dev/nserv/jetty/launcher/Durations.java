@@ -3,18 +3,14 @@ package dev.nserv.jetty.launcher;
 import java.time.Duration;
 import java.util.Locale;
 
-import picocli.CommandLine;
-
 /**
  * Parses durations written the way operators write them: {@code 250ms}, {@code 30s}, {@code 2m}, {@code 1h}; a bare
  * number means seconds.
  */
-public final class Durations implements CommandLine.ITypeConverter<Duration>
+public final class Durations
 {
-    @Override
-    public Duration convert(String value)
+    private Durations()
     {
-        return parse(value);
     }
 
     /**

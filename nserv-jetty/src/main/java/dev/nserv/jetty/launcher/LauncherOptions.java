@@ -3,102 +3,137 @@ package dev.nserv.jetty.launcher;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * The bundled server's command line. Every option has a matching XmlConfiguration property (listed in the README)
  * and every object it configures is reachable from {@code --config} files by id, so a deployment can be described
  * by flags, by jetty.xml, or both: flags first, then the XML files in order.
  */
-@Command(name = "java -jar nserv.jar",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    sortOptions = false,
-    usageHelpAutoWidth = true,
-    description = {
-        "Jetty 12 with throttling, graceful exit and zero-downtime restart.",
-        "Without options it serves the bundled demo webapp on port 8080 at context /.",
-        "Also: java -jar nserv.jar ctl status|restart|stop|limit N (see ctl --help)."
-    })
 public class LauncherOptions
 {
-    @Option(names = "--host", paramLabel = "ADDR", description = "Address to listen on (default: all interfaces).")
     String host;
 
-    @Option(names = "--port", paramLabel = "PORT", description = "HTTP port, 0 for any free port (default: ${DEFAULT-VALUE}). HTTP/1.1 and h2c.")
     int port = 8080;
 
-    @Option(names = "--webapps", paramLabel = "DIR", description = "Deploy every WAR file and exploded webapp in DIR, hot-deploying and undeploying as DIR changes (instead of the demo webapp).")
     Path webapps;
 
-    @Option(names = "--scan-interval", paramLabel = "SECONDS", description = "How often --webapps is rescanned, in seconds; 0 disables hot deployment (default: ${DEFAULT-VALUE}).")
     int scanInterval = 1;
 
-    @Option(names = "--max-connections", paramLabel = "N", description = "Most simultaneous connections per connector; more wait in the kernel backlog (default: ${DEFAULT-VALUE}).")
     int maxConnections = 1000;
 
-    @Option(names = "--overload-policy", paramLabel = "POLICY", description = "What clients over the limit get: WAIT in the backlog, or SHED (503 with Retry-After, then close) (default: ${DEFAULT-VALUE}).")
     String overloadPolicy = "WAIT";
 
-    @Option(names = "--acceptors", paramLabel = "N", description = "Acceptor threads per connector, -1 for Jetty's default (default: ${DEFAULT-VALUE}).")
     int acceptors = -1;
 
-    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = Durations.class, description = "Close connections idle this long (default: 30s).")
     Duration idleTimeout = Duration.ofSeconds(30);
 
-    @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = Durations.class, description = "Longest wait for requests in flight at exit or restart (default: 30s).")
     Duration drainTimeout = Duration.ofSeconds(30);
 
-    @Option(names = "--pre-drain-delay", paramLabel = "DURATION", converter = Durations.class, description = "Keep serving this long after /readyz turns 503, before the drain (default: 0s).")
     Duration preDrainDelay = Duration.ZERO;
 
-    @Option(names = "--readiness-path", paramLabel = "PATH", description = "Readiness probe path, answered before any webapp (default: ${DEFAULT-VALUE}).")
     String readinessPath = "/readyz";
 
-    @Option(names = "--liveness-path", paramLabel = "PATH", description = "Liveness probe path (default: ${DEFAULT-VALUE}).")
     String livenessPath = "/livez";
 
-    @Option(names = "--https-port", paramLabel = "PORT", description = "Also serve HTTPS (HTTP/2 through ALPN, and HTTP/1.1) on PORT; needs --keystore or --cert and --key.")
     Integer httpsPort;
 
-    @Option(names = "--keystore", paramLabel = "FILE", description = "PKCS#12 or JKS key store for HTTPS.")
     Path keystore;
 
-    @Option(names = "--keystore-password", paramLabel = "PASSWORD", description = "Key store password (or set NSERV_KEYSTORE_PASSWORD).")
     String keystorePassword;
 
-    @Option(names = "--cert", paramLabel = "FILE", description = "PEM certificate chain for HTTPS (with --key).")
     Path cert;
 
-    @Option(names = "--key", paramLabel = "FILE", description = "PEM private key (PKCS#8, unencrypted) for HTTPS (with --cert).")
     Path key;
 
-    @Option(names = "--config", paramLabel = "FILE.xml", description = "Jetty XmlConfiguration file applied after the flags; repeatable, applied in order.")
     List<Path> configs = new ArrayList<>();
 
-    @Option(names = "--log-file", paramLabel = "FILE", description = "Also append all output to FILE.")
     Path logFile;
 
-    @Option(names = "--control-socket", paramLabel = "PATH", description = "Unix socket for ctl and restarts (default: derived from the HTTP port, see ctl --help).")
     Path controlSocket;
 
-    @Option(names = "--successor-command", paramLabel = "ARG", split = "\\s+", description = "Command that starts the next generation on restart (default: this process's own command line).")
     List<String> successorCommand;
 
-    @Option(names = "--ready-timeout", paramLabel = "DURATION", converter = Durations.class, description = "Longest wait for a successor to become ready before rolling back (default: 60s).")
     Duration readyTimeout = Duration.ofSeconds(60);
 
-    @Option(names = "--pid-file", paramLabel = "FILE", description = "Write the serving generation's pid to FILE (atomically, also after restarts).")
     Path pidFile;
 
-    @Option(names = "--inherit-fd0", description = "Adopt the listening socket on fd 0 (inetd style) for the HTTP connector; an fd 0 that is not a listening TCP socket is then an error.")
     boolean inheritFd0;
 
+    /** Set by {@code --help}. */
+    boolean helpRequested;
+    /** Set by {@code --version}. */
+    boolean versionRequested;
+
     /**
-     * Checks values that picocli's types cannot.
+     * Declares every option of the launcher.
+     * @return a parser that fills this object
+     */
+    CommandLineParser parser()
+    {
+        return new CommandLineParser()
+            .option("--host", "ADDR", "Address to listen on (default: all interfaces).", v -> host = v)
+            .option("--port", "PORT", "HTTP port, 0 for any free port (default: 8080). HTTP/1.1 and h2c.", v -> port = CommandLineParser.integer(v))
+            .option("--webapps", "DIR", "Deploy every WAR file and exploded webapp in DIR, hot-deploying and undeploying as DIR changes (instead of the demo webapp).", v -> webapps = Path.of(v))
+            .option("--scan-interval", "SECONDS", "How often --webapps is rescanned, in seconds; 0 disables hot deployment (default: 1).", v -> scanInterval = CommandLineParser.integer(v))
+            .option("--max-connections", "N", "Most simultaneous connections per connector; more wait in the kernel backlog (default: 1000).", v -> maxConnections = CommandLineParser.integer(v))
+            .option("--overload-policy", "POLICY", "What clients over the limit get: WAIT in the backlog, or SHED (503 with Retry-After, then close) (default: WAIT).", v -> overloadPolicy = v)
+            .option("--acceptors", "N", "Acceptor threads per connector, -1 for Jetty's default (default: -1).", v -> acceptors = CommandLineParser.integer(v))
+            .option("--idle-timeout", "DURATION", "Close connections idle this long (default: 30s).", v -> idleTimeout = Durations.parse(v))
+            .option("--drain-timeout", "DURATION", "Longest wait for requests in flight at exit or restart (default: 30s).", v -> drainTimeout = Durations.parse(v))
+            .option("--pre-drain-delay", "DURATION", "Keep serving this long after /readyz turns 503, before the drain (default: 0s).", v -> preDrainDelay = Durations.parse(v))
+            .option("--readiness-path", "PATH", "Readiness probe path, answered before any webapp (default: /readyz).", v -> readinessPath = v)
+            .option("--liveness-path", "PATH", "Liveness probe path (default: /livez).", v -> livenessPath = v)
+            .option("--https-port", "PORT", "Also serve HTTPS (HTTP/2 through ALPN, and HTTP/1.1) on PORT; needs --keystore or --cert and --key.", v -> httpsPort = CommandLineParser.integer(v))
+            .option("--keystore", "FILE", "PKCS#12 or JKS key store for HTTPS.", v -> keystore = Path.of(v))
+            .option("--keystore-password", "PASSWORD", "Key store password (or set NSERV_KEYSTORE_PASSWORD).", v -> keystorePassword = v)
+            .option("--cert", "FILE", "PEM certificate chain for HTTPS (with --key).", v -> cert = Path.of(v))
+            .option("--key", "FILE", "PEM private key (PKCS#8, unencrypted) for HTTPS (with --cert).", v -> key = Path.of(v))
+            .option("--config", "FILE.xml", "Jetty XmlConfiguration file applied after the flags; repeatable, applied in order.", v -> configs.add(Path.of(v)))
+            .option("--log-file", "FILE", "Also append all output to FILE.", v -> logFile = Path.of(v))
+            .option("--control-socket", "PATH", "Unix socket for ctl and restarts (default: derived from the HTTP port, see ctl --help).", v -> controlSocket = Path.of(v))
+            .option("--successor-command", "ARG", "Command that starts the next generation on restart (default: this process's own command line).", v -> successorCommand = Arrays.asList(v.trim().split("\\s+")))
+            .option("--ready-timeout", "DURATION", "Longest wait for a successor to become ready before rolling back (default: 60s).", v -> readyTimeout = Durations.parse(v))
+            .option("--pid-file", "FILE", "Write the serving generation's pid to FILE (atomically, also after restarts).", v -> pidFile = Path.of(v))
+            .flag("--inherit-fd0", "Adopt the listening socket on fd 0 (inetd style) for the HTTP connector; an fd 0 that is not a listening TCP socket is then an error.", () -> inheritFd0 = true)
+            .flag("--help", "Show this help and exit.", () -> helpRequested = true)
+            .flag("--version", "Show the versions of nserv, Jetty and Java, and exit.", () -> versionRequested = true);
+    }
+
+    /**
+     * Parses and validates a command line.
+     * @param args the command line
+     * @return the options
+     * @throws IllegalArgumentException naming the option at fault
+     */
+    static LauncherOptions parse(String... args)
+    {
+        LauncherOptions options = new LauncherOptions();
+        options.parser().parse(args);
+        if (!options.helpRequested && !options.versionRequested)
+            options.validate();
+        return options;
+    }
+
+    /**
+     * @return the text of {@code --help}
+     */
+    String usage()
+    {
+        StringBuilder text = new StringBuilder();
+        text.append("Usage: java -jar nserv.jar [OPTIONS]\n");
+        text.append("       java -jar nserv.jar ctl status|restart|stop|limit N [--socket PATH | --port N]\n\n");
+        text.append("Jetty 12 with throttling, graceful exit and zero-downtime restart.\n");
+        text.append("Without options it serves the bundled demo webapp on port 8080 at context /.\n");
+        text.append("Durations are written 500ms, 30s, 2m or 1h; a bare number is seconds.\n\nOptions:\n");
+        for (String line : parser().describe())
+            text.append(line).append('\n');
+        return text.toString();
+    }
+
+    /**
+     * Checks values that the parser's types cannot.
      * @throws IllegalArgumentException naming the option and the value
      */
     void validate()

@@ -12,7 +12,6 @@ import dev.nserv.jetty.handoff.RestartSupport;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 
 /**
  * {@code java -jar nserv.jar}: the bundled server. A thin user of {@link NservServer}: parse the flags, assemble the
@@ -51,28 +50,27 @@ public final class Main
      */
     static int run(String[] args, PrintStream out, PrintStream err)
     {
-        LauncherOptions options = new LauncherOptions();
-        CommandLine commandLine = new CommandLine(options);
+        LauncherOptions options;
         try
         {
-            CommandLine.ParseResult parsed = commandLine.parseArgs(args);
-            if (parsed.isUsageHelpRequested())
-            {
-                commandLine.usage(out);
-                return 0;
-            }
-            if (parsed.isVersionHelpRequested())
-            {
-                commandLine.printVersionHelp(out);
-                return 0;
-            }
-            options.validate();
+            options = LauncherOptions.parse(args);
         }
-        catch (CommandLine.ParameterException | IllegalArgumentException x)
+        catch (IllegalArgumentException x)
         {
             err.println("nserv: error: " + x.getMessage());
             err.println("Try 'java -jar nserv.jar --help'.");
             return EXIT_USAGE;
+        }
+        if (options.helpRequested)
+        {
+            out.print(options.usage());
+            return 0;
+        }
+        if (options.versionRequested)
+        {
+            for (String line : version())
+                out.println(line);
+            return 0;
         }
 
         NservServer nserv;
@@ -182,18 +180,15 @@ public final class Main
         return "";
     }
 
-    /** Prints the version from the jar manifest. */
-    static final class Version implements CommandLine.IVersionProvider
+    /**
+     * @return the version lines: nserv from the jar manifest, Jetty, Java
+     */
+    static String[] version()
     {
-        @Override
-        public String[] getVersion()
-        {
-            String version = Main.class.getPackage().getImplementationVersion();
-            return new String[]{
-                "nserv " + (version == null ? "(development build)" : version),
-                "Jetty " + org.eclipse.jetty.util.Jetty.VERSION + ", Java " + Runtime.version()
-            };
-        }
+        String version = Main.class.getPackage().getImplementationVersion();
+        return new String[]{
+            "nserv " + (version == null ? "(development build)" : version),
+            "Jetty " + org.eclipse.jetty.util.Jetty.VERSION + ", Java " + Runtime.version()
+        };
     }
-
 }

@@ -54,7 +54,7 @@ class LauncherTest
     void unknownFlagIsAUsageError()
     {
         assertThat(run("--frobnicate")).isEqualTo(2);
-        assertThat(errText()).startsWith("nserv: error: Unknown option: '--frobnicate'");
+        assertThat(errText()).startsWith("nserv: error: unknown option '--frobnicate'");
     }
 
     @Test
@@ -74,6 +74,28 @@ class LauncherTest
         err.reset();
         assertThat(run("--https-port", "8443")).isEqualTo(2);
         assertThat(errText()).contains("--https-port needs --keystore");
+    }
+
+    @Test
+    void optionSyntax()
+    {
+        LauncherOptions parsed = new LauncherOptions();
+        parsed.parser().parse(new String[]{"--port=9091", "--drain-timeout", "2m", "--config", "a.xml", "--config=b.xml", "--inherit-fd0"});
+        assertThat(parsed).satisfies(o ->
+            {
+                assertThat(o.port).isEqualTo(9091);
+                assertThat(o.drainTimeout).isEqualTo(Duration.ofMinutes(2));
+                assertThat(o.configs).containsExactly(Path.of("a.xml"), Path.of("b.xml"));
+                assertThat(o.inheritFd0).isTrue();
+            });
+        assertThat(run("--port")).isEqualTo(2);
+        assertThat(errText()).contains("option '--port' needs a value: --port PORT");
+        err.reset();
+        assertThat(run("8080")).isEqualTo(2);
+        assertThat(errText()).contains("unexpected argument '8080'");
+        err.reset();
+        assertThat(run("--inherit-fd0=yes")).isEqualTo(2);
+        assertThat(errText()).contains("option '--inherit-fd0' takes no value");
     }
 
     @Test
@@ -219,9 +241,6 @@ class LauncherTest
 
     private static LauncherOptions parse(String... args)
     {
-        LauncherOptions options = new LauncherOptions();
-        new picocli.CommandLine(options).parseArgs(args);
-        options.validate();
-        return options;
+        return LauncherOptions.parse(args);
     }
 }
