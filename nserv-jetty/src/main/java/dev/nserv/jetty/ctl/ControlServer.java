@@ -50,6 +50,7 @@ public final class ControlServer implements Closeable
     private static final int MAX_LINE = 1024;
     private static final int MAX_CONCURRENT = 4;
     private static final long READ_TIMEOUT_MS = 10_000;
+    private static final long CLOSE_WAIT_MS = 5_000;
 
     /** Answers one command line. */
     public interface Handler
@@ -299,6 +300,16 @@ public final class ControlServer implements Closeable
         closed = true;
         if (server != null)
             closeQuietly(server);
+        // let commands under way (a restart that was just rolled back) write their answers before the JVM exits
+        try
+        {
+            if (slots.tryAcquire(MAX_CONCURRENT, CLOSE_WAIT_MS, TimeUnit.MILLISECONDS))
+                slots.release(MAX_CONCURRENT);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
         try
         {
             Files.deleteIfExists(temporary);

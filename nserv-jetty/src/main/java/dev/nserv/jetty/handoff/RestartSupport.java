@@ -254,6 +254,10 @@ public final class RestartSupport implements NservServer.StartHook
 
     private void cleanUp()
     {
+        // A restart rolled back by this stop must end its successor (and answer its trigger) before the JVM exits:
+        // a successor left behind would find its predecessor gone and serve alone.
+        if (!restarter.awaitNoRestart(restarter.getTerminateGrace().plusSeconds(10)))
+            LOG.warn("a restart is still under way while generation {} stops", nserv.getGeneration());
         ControlServer control = controlServer;
         if (control != null)
             control.close(!restarter.isHandedOff());

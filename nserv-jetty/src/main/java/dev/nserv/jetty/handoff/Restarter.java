@@ -225,6 +225,39 @@ public class Restarter
     }
 
     /**
+     * Waits until no restart is under way, e.g. until a roll back has ended its successor.
+     * @param timeout the longest wait
+     * @return true when no restart is under way
+     */
+    boolean awaitNoRestart(Duration timeout)
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try
+        {
+            while (inProgress.get())
+            {
+                if (System.nanoTime() - deadline >= 0)
+                    return false;
+                Thread.sleep(20);
+            }
+            return true;
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+            return !inProgress.get();
+        }
+    }
+
+    /**
+     * @return the longest a roll back can take to end a successor
+     */
+    Duration getTerminateGrace()
+    {
+        return terminateGrace;
+    }
+
+    /**
      * Rolls back a restart under way, unless the successor was already committed.
      * @param why the cause, for the report
      */
