@@ -285,16 +285,12 @@ public class NservServer
             if (connector instanceof ServerConnector serverConnector && serverConnector.getTransport() == null)
                 serverConnector.open();
         }
+        // Last bean: checks the webapps after they deployed and before the connectors accept.
+        if (server.getBean(WebappGate.class) == null)
+            server.addBean(new WebappGate(server), true);
         server.start();
-        try
-        {
-            checkWebApps();
-        }
-        catch (IllegalStateException x)
-        {
-            server.stop();
-            throw x;
-        }
+        for (ContextHandler context : server.getDescendants(ContextHandler.class))
+            context.setAttribute(GENERATION_ATTRIBUTE, generation);
         drainHandler.setReady(true);
         try
         {
@@ -312,20 +308,6 @@ public class NservServer
             if (connector instanceof NetworkConnector network)
                 LOG.info("generation {} pid {} listening on {}:{} (connector '{}')", generation, getPid(),
                     network.getHost() == null ? "0.0.0.0" : network.getHost(), network.getLocalPort(), connector.getName());
-        }
-    }
-
-    /**
-     * A server that started with a webapp that failed to deploy is not ready: refuse it, so that a restart rolls back.
-     */
-    private void checkWebApps()
-    {
-        for (ContextHandler context : server.getDescendants(ContextHandler.class))
-        {
-            context.setAttribute(GENERATION_ATTRIBUTE, generation);
-            if (!context.isStarted() || !context.isAvailable())
-                throw new IllegalStateException("webapp at context path '" + context.getContextPath() + "' failed to deploy" +
-                    (context.getDisplayName() != null ? " (" + context.getDisplayName() + ")" : "") + "; see the log above");
         }
     }
 
@@ -373,6 +355,14 @@ public class NservServer
             LOG.info("graceful stop: not ready; drain timeout {} ms, pre-drain delay {} ms", drainTimeoutMs, preDrainDelayMs);
             if (preDrainDelayMs > 0)
                 skipPreDrain.await(preDrainDelayMs, TimeUnit.MILLISECONDS);
+            // Park the acceptors first: Jetty's stop interrupts acceptor threads, and an accept() interrupted just as
+            // the kernel completed it loses that connection (ClosedByInterruptException), which then hangs
+            // unanswered until the process exits. A parked acceptor is not in accept().
+            for (Connector connector : server.getConnectors())
+            {
+                if (connector instanceof AbstractConnector abstractConnector)
+                    abstractConnector.setAccepting(false);
+            }
             server.setStopTimeout(drainTimeoutMs);
             server.stop();
         }

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 import dev.nserv.jetty.NservServer;
+import dev.nserv.jetty.Signals;
+import dev.nserv.jetty.WebappGate;
 import dev.nserv.jetty.ctl.ControlCommands;
 import dev.nserv.jetty.ctl.ControlPaths;
 import dev.nserv.jetty.ctl.ControlServer;
@@ -112,7 +114,6 @@ public final class RestartSupport implements NservServer.StartHook
                 throw x;
             }
             restarter.setPredecessor(handoff.previousGeneration(), handoff.previousPid());
-            jetty.addBean(new WebappGate(jetty), true);
         }
         else
         {
@@ -123,7 +124,7 @@ public final class RestartSupport implements NservServer.StartHook
         // early, so that a SIGHUP during the start is refused ("not ready yet") instead of ending the JVM
         try
         {
-            HangupSignal.install(this::restartOnHangup);
+            Signals.handle("HUP", this::restartOnHangup);
         }
         catch (IllegalStateException x)
         {

@@ -6,6 +6,7 @@ import java.net.BindException;
 import java.util.Arrays;
 
 import dev.nserv.jetty.NservServer;
+import dev.nserv.jetty.Signals;
 import dev.nserv.jetty.ctl.Ctl;
 import dev.nserv.jetty.handoff.RestartOptions;
 import dev.nserv.jetty.handoff.RestartSupport;

@@ -143,6 +143,25 @@ class LauncherTest
     }
 
     @Test
+    void aWebappThatFailsToDeployFailsTheStartBeforeAnythingIsServed() throws IOException
+    {
+        Path webapps = Files.createDirectory(dir.resolve("broken-webapps"));
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(webapps.resolve("broken.war"))))
+        {
+            zip.putNextEntry(new java.util.zip.ZipEntry("WEB-INF/web.xml"));
+            zip.write("""
+                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+                  <listener><listener-class>no.such.Listener</listener-class></listener>
+                </web-app>
+                """.getBytes(StandardCharsets.UTF_8));
+            zip.closeEntry();
+        }
+        assertThat(run("--host", "127.0.0.1", "--port", "0", "--webapps", webapps.toString())).isEqualTo(1);
+        assertThat(errText()).startsWith("nserv: error: ").contains("webapp '/broken'").contains("no.such.Listener");
+        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("nserv: listening");
+    }
+
+    @Test
     void helpAndVersion()
     {
         assertThat(run("--help")).isZero();

@@ -1,4 +1,4 @@
-package dev.nserv.jetty.launcher;
+package dev.nserv.jetty;
 
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;

@@ -1,4 +1,4 @@
-package dev.nserv.jetty.handoff;
+package dev.nserv.jetty;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,15 +9,19 @@ import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
 
 /**
- * A bean added last to a successor's server: it starts after the handlers and the deployment scanner, and before
- * Jetty starts the connectors, and fails the start when a webapp did not deploy. So a successor with a broken WAR
- * never accepts a connection; it reports the failure and the previous generation keeps serving (roll back).
+ * A bean that {@link NservServer} adds last to the server: it starts after the handlers and the deployment
+ * scanner, and before Jetty starts the connectors, and fails the start when a webapp did not deploy. So a server
+ * with a broken WAR never accepts a connection: a first start ends with an error that names the webapp, and a
+ * restart's successor reports the failure while the previous generation keeps serving (roll back).
  */
-final class WebappGate extends AbstractLifeCycle
+public final class WebappGate extends AbstractLifeCycle
 {
     private final Server server;
 
-    WebappGate(Server server)
+    /**
+     * @param server the server whose webapps to check
+     */
+    public WebappGate(Server server)
     {
         this.server = server;
     }
@@ -39,7 +43,11 @@ final class WebappGate extends AbstractLifeCycle
         super.doStart();
     }
 
-    static String rootMessage(Throwable x)
+    /**
+     * @param x a failure
+     * @return the innermost cause's class and message
+     */
+    public static String rootMessage(Throwable x)
     {
         Throwable root = x;
         while (root.getCause() != null && root.getCause() != root)
