@@ -485,12 +485,14 @@ def reading(metas, results):
                    "slow: a fresh JVM, whose request path still loads classes and runs interpreted code (%s requests per restart started before ctl "
                    "returned, up to %.0f ms; the successor's first second of serving peaks at %s ms against a longest "
                    "gap of %.0f ms outside the windows). The longest gap (%.0f ms, both clients) coincides with "
-                   "that cold start, not with the handoff itself. Trigger to ready is %s s, mostly the successor's own start on a busy machine "
-                   "(see the phases above)."
+                   "that cold start, not with the handoff itself. Trigger to ready is %s s: the successor's own start (JVM, "
+                   "launcher, deploy; see the phases above) while the old generation serves the load%s."
                    % (ratio(r["wrk"]), ratio(r["newconn"]), max(r["wrk"]["window"][2] or 0, r["newconn"]["window"][2] or 0),
                       "-".join(sorted({str(e[0]) for e in early}, key=int)) if early else "0",
                       max([e[1] for e in early] or [0]), span(r["successor_first_second_max_ms"], 0),
-                      r["steady_gap_ms"], r["both_gap_ms"], span(r["ready_s"])))
+                      r["steady_gap_ms"], r["both_gap_ms"], span(r["ready_s"]),
+                      ("; the SO_REUSEPORT baseline's new process, started in the same position, is ready after %s s"
+                       % span(results["reuseport"]["ready_s"])) if "reuseport" in results else ""))
     if "stopstart" in results:
         r = results["stopstart"]
         out.append("- Plain Jetty stop-then-start: %d failed requests of %d. New connections: %s, while no process "
@@ -513,9 +515,12 @@ def reading(metas, results):
                       "-".join(sorted({str(e[0]) for e in early}, key=int)) if early else "0",
                       max([e[1] for e in early] or [0])))
     loads = [m.get("loadavg", [0])[0] for m in metas.values()]
-    out.append("- Noise: the 1-minute load average was %s at the start of the scenarios (other builds and tests on "
-               "the same 2 cores), the likely cause of most 100 ms spikes outside the windows. Read the failure "
-               "counts and their kinds; latencies and times vary from run to run." % ", ".join("%.1f" % v for v in loads))
+    out.append("- Noise: the 1-minute load average was %s at the start of the scenarios. It counts this benchmark's "
+               "own threads too (wrk's %d, the client's and the servers'), so after the first scenario it reads about "
+               "8-12 even on an otherwise idle machine; more than that is other work on the same 2 cores, the likely "
+               "cause of most 100 ms spikes outside the windows. Read the failure counts and their kinds; latencies "
+               "and times vary from run to run."
+               % (", ".join("%.1f" % v for v in loads), next(iter(metas.values()))["wrk_connections"]))
     out.append("")
     return out
 
