@@ -515,11 +515,11 @@ def reading(metas, results):
                       "-".join(sorted({str(e[0]) for e in early}, key=int)) if early else "0",
                       max([e[1] for e in early] or [0])))
     loads = [m.get("loadavg", [0])[0] for m in metas.values()]
-    out.append("- Noise: the 1-minute load average was %s at the start of the scenarios. It counts this benchmark's "
-               "own threads too (wrk's %d, the client's and the servers'), so after the first scenario it reads about "
-               "8-12 even on an otherwise idle machine; more than that is other work on the same 2 cores, the likely "
-               "cause of most 100 ms spikes outside the windows. Read the failure counts and their kinds; latencies "
-               "and times vary from run to run."
+    out.append("- Noise: the 1-minute load average was %s at the start of the scenarios; it counts this "
+               "benchmark's own threads too (wrk's %d, the client's and the servers'), so later scenarios start "
+               "higher even on an otherwise idle machine. Other work on the same 2 cores shows as latency spikes "
+               "outside the windows (see the steady-state max and the longest gap outside windows). Read the failure "
+               "counts and their kinds first; latencies and times vary from run to run."
                % (", ".join("%.1f" % v for v in loads), next(iter(metas.values()))["wrk_connections"]))
     out.append("")
     return out
