@@ -27,10 +27,13 @@ final class NotifySocket implements AutoCloseable
 
         long recv(int fd, Pointer buffer, long length, int flags) throws LastErrorException;
 
+        int setsockopt(int fd, int level, int option, Pointer value, int length) throws LastErrorException;
+
         int close(int fd) throws LastErrorException;
     }
 
-    private static final int MSG_DONTWAIT = 0x40;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_RCVTIMEO = 20;
 
     private final String name;
     private final int fd;
@@ -55,6 +58,13 @@ final class NotifySocket implements AutoCloseable
             address.write(2, path, 0, path.length);
             Calls.INSTANCE.bind(fd, address, 2 + path.length + (path[0] == 0 ? 0 : 1));
         }
+        // recv blocks at most 100 ms (struct timeval), so the reader notices close() without sleeping
+        try (Memory timeout = new Memory(16))
+        {
+            timeout.setLong(0, 0);
+            timeout.setLong(8, 100_000);
+            Calls.INSTANCE.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, 16);
+        }
         reader = new Thread(this::read, "notify-socket");
         reader.setDaemon(true);
         reader.start();
@@ -73,18 +83,14 @@ final class NotifySocket implements AutoCloseable
             {
                 try
                 {
-                    long length = Calls.INSTANCE.recv(fd, buffer, buffer.size(), MSG_DONTWAIT);
+                    long length = Calls.INSTANCE.recv(fd, buffer, buffer.size(), 0);
                     messages.add(new String(buffer.getByteArray(0, (int)length), StandardCharsets.UTF_8));
                 }
-                catch (LastErrorException x)
+                catch (LastErrorException timedOut)
                 {
-                    Thread.sleep(20);
+                    // EAGAIN after the receive timeout: check closed and wait again
                 }
             }
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
         }
     }
 
