@@ -1,15 +1,11 @@
 package dev.nserv.jetty.handoff;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ScmRightsTest
 {
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final TrackedChannels channels = new TrackedChannels();
     private SocketChannel sender;
     private SocketChannel receiver;
 
@@ -32,37 +28,23 @@ class ScmRightsTest
     void connect() throws Exception
     {
         UnixDomainSocketAddress address = UnixDomainSocketAddress.of(tmp.resolve("h.sock"));
-        ServerSocketChannel server = track(ServerSocketChannel.open(StandardProtocolFamily.UNIX));
+        ServerSocketChannel server = channels.track(ServerSocketChannel.open(StandardProtocolFamily.UNIX));
         server.bind(address);
-        sender = track(SocketChannel.open(address));
-        receiver = track(server.accept());
+        sender = channels.track(SocketChannel.open(address));
+        receiver = channels.track(server.accept());
     }
 
     @AfterEach
     void close() throws Exception
     {
-        for (AutoCloseable c : closeables)
-            c.close();
-    }
-
-    private <T extends AutoCloseable> T track(T c)
-    {
-        closeables.add(c);
-        return c;
-    }
-
-    private ServerSocketChannel listener() throws Exception
-    {
-        ServerSocketChannel channel = track(ServerSocketChannel.open(StandardProtocolFamily.INET));
-        channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        return channel;
+        channels.close();
     }
 
     @Test
     void listenersTravelWithTheirPayloadAndStayTheSameKernelSocket() throws Exception
     {
-        ServerSocketChannel http = listener();
-        ServerSocketChannel https = listener();
+        ServerSocketChannel http = channels.listener();
+        ServerSocketChannel https = channels.listener();
         int[] fds = {SocketFds.fdOf(http), SocketFds.fdOf(https)};
         ScmRights.send(SocketFds.fdOf(sender), "FDS http https\n".getBytes(StandardCharsets.US_ASCII), fds);
 
@@ -76,7 +58,7 @@ class ScmRightsTest
             assertThat(SocketFds.describe(received.fds[i])).startsWith("socket:[");
         }
 
-        ServerSocketChannel adopted = track(SocketFds.toServerSocketChannel(received.fds[1], "received https"));
+        ServerSocketChannel adopted = channels.track(SocketFds.toServerSocketChannel(received.fds[1], "received https"));
         SocketFds.closeQuietly(received.fds[0]);
         https.close();
         try (SocketChannel client = SocketChannel.open(adopted.getLocalAddress());
@@ -101,8 +83,8 @@ class ScmRightsTest
     @Test
     void moreFdsThanExpectedFailsAndLeaksNothing() throws Exception
     {
-        ServerSocketChannel a = listener();
-        ServerSocketChannel b = listener();
+        ServerSocketChannel a = channels.listener();
+        ServerSocketChannel b = channels.listener();
         ScmRights.send(SocketFds.fdOf(sender), "X".getBytes(StandardCharsets.US_ASCII), new int[]{SocketFds.fdOf(a), SocketFds.fdOf(b)});
         assertThatThrownBy(() -> ScmRights.receive(SocketFds.fdOf(receiver), 16, 1))
             .hasMessageContaining("more file descriptors than the 1 expected");

@@ -11,8 +11,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
@@ -24,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SocketFdsTest
 {
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final TrackedChannels channels = new TrackedChannels();
 
     @TempDir
     Path tmp;
@@ -32,32 +30,18 @@ class SocketFdsTest
     @AfterEach
     void close() throws Exception
     {
-        for (AutoCloseable c : closeables)
-            c.close();
-    }
-
-    private <T extends AutoCloseable> T track(T c)
-    {
-        closeables.add(c);
-        return c;
-    }
-
-    private ServerSocketChannel listener() throws IOException
-    {
-        ServerSocketChannel channel = track(ServerSocketChannel.open(StandardProtocolFamily.INET));
-        channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        return channel;
+        channels.close();
     }
 
     @Test
     void listeningTcpSocketIsAcceptedAndWrappedAsTheSameSocket() throws Exception
     {
-        ServerSocketChannel original = listener();
+        ServerSocketChannel original = channels.listener();
         int fd = SocketFds.fdOf(original);
         assertThat(SocketFds.checkListeningTcp(fd, "fd " + fd)).isEqualTo(StandardProtocolFamily.INET);
 
         int dup = SocketFds.dupCloexec(fd);
-        ServerSocketChannel wrapped = track(SocketFds.toServerSocketChannel(dup, "fd " + dup));
+        ServerSocketChannel wrapped = channels.track(SocketFds.toServerSocketChannel(dup, "fd " + dup));
         assertThat(wrapped.getLocalAddress()).isEqualTo(original.getLocalAddress());
         assertThat(SocketFds.socketInode(dup)).isEqualTo(SocketFds.socketInode(fd)).isPositive();
 
@@ -73,7 +57,7 @@ class SocketFdsTest
     @Test
     void ipv6ListenerReportsInet6() throws Exception
     {
-        ServerSocketChannel channel = track(ServerSocketChannel.open(StandardProtocolFamily.INET6));
+        ServerSocketChannel channel = channels.track(ServerSocketChannel.open(StandardProtocolFamily.INET6));
         channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         ProtocolFamily family = SocketFds.checkListeningTcp(SocketFds.fdOf(channel), "v6");
         assertThat(family).isEqualTo(StandardProtocolFamily.INET6);
@@ -82,8 +66,8 @@ class SocketFdsTest
     @Test
     void connectedTcpSocketIsRejectedAsNotListening() throws Exception
     {
-        ServerSocketChannel server = listener();
-        SocketChannel client = track(SocketChannel.open(server.getLocalAddress()));
+        ServerSocketChannel server = channels.listener();
+        SocketChannel client = channels.track(SocketChannel.open(server.getLocalAddress()));
         int fd = SocketFds.fdOf(client);
         assertThatThrownBy(() -> SocketFds.toServerSocketChannel(fd, "fd " + fd + " (test)"))
             .isInstanceOf(IOException.class)
@@ -94,7 +78,7 @@ class SocketFdsTest
     @Test
     void udpSocketIsRejectedAsNotTcp() throws Exception
     {
-        DatagramChannel udp = track(DatagramChannel.open(StandardProtocolFamily.INET));
+        DatagramChannel udp = channels.track(DatagramChannel.open(StandardProtocolFamily.INET));
         udp.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         int fd = SocketFds.fdOf(udp);
         assertThatThrownBy(() -> SocketFds.checkListeningTcp(fd, "udp"))
@@ -104,7 +88,7 @@ class SocketFdsTest
     @Test
     void unixDomainListenerIsRejectedNamingItsFamily() throws Exception
     {
-        ServerSocketChannel unix = track(ServerSocketChannel.open(StandardProtocolFamily.UNIX));
+        ServerSocketChannel unix = channels.track(ServerSocketChannel.open(StandardProtocolFamily.UNIX));
         unix.bind(UnixDomainSocketAddress.of(tmp.resolve("s.sock")));
         int fd = SocketFds.fdOf(unix);
         assertThatThrownBy(() -> SocketFds.checkListeningTcp(fd, "unix"))
