@@ -133,6 +133,40 @@ public final class RawHttp implements Closeable
         }
     }
 
+    /**
+     * Checks, without sending anything, whether the server has already closed this connection: a read with a 1 ms
+     * timeout sees end of stream (or a reset) at once on a closed connection and times out on an open one. A client
+     * that checks this before reusing a kept-alive connection knows that a request it then does not send was never
+     * seen by the server; a close that happens after the check still fails the next request, as it should.
+     * @return true when the server closed the connection before anything was sent on it again
+     * @throws IOException when the server sent bytes nobody asked for (a protocol error)
+     */
+    public boolean closedBeforeSend() throws IOException
+    {
+        int timeout = socket.getSoTimeout();
+        socket.setSoTimeout(1);
+        try
+        {
+            int c = in.read();
+            if (c != -1)
+                throw new IOException("the server sent a byte (" + c + ") while no request was outstanding");
+            return true;
+        }
+        catch (java.net.SocketTimeoutException open)
+        {
+            return false;
+        }
+        catch (java.net.SocketException reset)
+        {
+            return true;
+        }
+        finally
+        {
+            if (!socket.isClosed())
+                socket.setSoTimeout(timeout);
+        }
+    }
+
     @Override
     public void close() throws IOException
     {

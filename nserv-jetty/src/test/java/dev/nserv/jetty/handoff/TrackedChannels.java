@@ -34,10 +34,30 @@ final class TrackedChannels implements AutoCloseable
         return channel;
     }
 
+    /**
+     * Closes everything tracked, even when one close fails.
+     * @throws IOException naming the first failure, with the others suppressed
+     */
     @Override
-    public void close() throws Exception
+    public void close() throws IOException
     {
+        IOException failure = null;
         for (AutoCloseable closeable : closeables)
-            closeable.close();
+        {
+            try
+            {
+                closeable.close();
+            }
+            catch (Exception x)
+            {
+                if (failure == null)
+                    failure = new IOException("cannot close " + closeable + ": " + x, x);
+                else
+                    failure.addSuppressed(x);
+            }
+        }
+        closeables.clear();
+        if (failure != null)
+            throw failure;
     }
 }
