@@ -37,14 +37,16 @@ class OverloadShedderTest
         listener.close();
     }
 
-    // The client's request is sent before the server side is accepted and shed, as when it waited in the backlog.
-    private Reply shedOne() throws IOException
+    // The client's request, if any, is sent before the server side is accepted and shed, as when it waited in
+    // the backlog.
+    private Reply shedOne(boolean sendRequest) throws IOException
     {
         try (Socket client = new Socket())
         {
             client.setSoTimeout(10_000);
             client.connect(listener.getLocalAddress(), 10_000);
-            client.getOutputStream().write(ThrottledTestSupport.request().getBytes(StandardCharsets.US_ASCII));
+            if (sendRequest)
+                client.getOutputStream().write(ThrottledTestSupport.request().getBytes(StandardCharsets.US_ASCII));
             SocketChannel accepted = listener.accept();
             shedder.shed(accepted);
             assertThat(accepted.isOpen()).isFalse();
@@ -56,7 +58,7 @@ class OverloadShedderTest
     void answers503WithRetryAfterAndCloses() throws Exception
     {
         shedder.setRetryAfterSeconds(7);
-        Reply reply = shedOne();
+        Reply reply = shedOne(true);
         assertThat(reply.status()).as(reply.text()).isEqualTo(503);
         assertThat(reply.hasHeader("Retry-After: 7")).as(reply.text()).isTrue();
         assertThat(reply.hasHeader("Connection: close")).as(reply.text()).isTrue();
@@ -68,19 +70,21 @@ class OverloadShedderTest
     void retryAfterZeroLeavesTheHeaderOut() throws Exception
     {
         shedder.setRetryAfterSeconds(0);
-        Reply reply = shedOne();
+        Reply reply = shedOne(true);
         assertThat(reply.status()).isEqualTo(503);
         assertThat(reply.text()).doesNotContainIgnoringCase("Retry-After");
     }
 
+    // As for a TLS client, which waits for the server after its hello: what it sent first is not read, so a client
+    // that had sent something would see a reset instead of the end of stream.
     @Test
     void notAnsweringClosesWithoutWritingAByte() throws Exception
     {
         shedder.setAnswering(false);
-        Reply reply = shedOne();
+        Reply reply = shedOne(false);
         assertThat(reply.status()).isEqualTo(-1);
         assertThat(reply.text()).isEmpty();
-        shedOne();
+        shedOne(false);
         assertThat(shedder.getShedCount()).isEqualTo(2);
     }
 
