@@ -5,7 +5,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
 /**
- * <p>The connection permits of a {@link ThrottledServerConnector}: a counting semaphore whose number of permits
+ * <p>The connection permits of the throttled connector: a counting semaphore whose number of permits
  * (the limit) can be raised and lowered while permits are held, and whose permits can be <em>reserved</em> by an
  * acceptor before it blocks in {@code accept()}.</p>
  * <p>{@code held} counts permits taken, reserved ones included; {@code reserved} counts those taken by acceptors
@@ -36,6 +36,9 @@ import java.util.function.BooleanSupplier;
  */
 final class ResizableSemaphore
 {
+    /** The limit when none is set: 1000, the connection limit of the original nserv. */
+    static final int DEFAULT_LIMIT = 1000;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     // Written under the lock; volatile so that getters need not take it.
@@ -56,7 +59,7 @@ final class ResizableSemaphore
     {
         if (limit < 1)
             throw new IllegalArgumentException("maxConnections must be at least 1, but was " + limit +
-                ": set a positive limit (the default is " + ThrottledServerConnector.DEFAULT_MAX_CONNECTIONS + ")");
+                ": set a positive limit (the default is " + DEFAULT_LIMIT + ")");
         return limit;
     }
 

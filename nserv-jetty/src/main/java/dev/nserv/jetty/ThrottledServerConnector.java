@@ -1,22 +1,15 @@
 package dev.nserv.jetty;
 
 import java.io.IOException;
-import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketOption;
-import java.nio.ByteBuffer;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
-import jdk.net.ExtendedSocketOptions;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.SelectorManager;
@@ -49,11 +42,11 @@ import org.slf4j.LoggerFactory;
  * ended to bring the count under the new limit. An acceptor that already held a permit, blocked in
  * {@code accept()}, when the limit was lowered re-checks its permit once the client arrives, and keeps that
  * client waiting (exactly as if it were still in the backlog) until there is room under the new limit.</p>
- * <p>Dead peers cannot hold a permit forever: Jetty's idle timeout (30 s by default, kept rather than the
+ * <p>Dead peers must not hold a permit forever: Jetty's idle timeout (30 s by default, kept rather than the
  * original's 60 s because an idle connection holds a scarce permit and Jetty users expect Jetty's default; see
- * {@link #setIdleTimeout(long)}) closes silent connections, and TCP keep-alive is switched on for every accepted
- * socket (60 s idle, then 6 probes 10 s apart, where the JDK supports setting them) so that a peer that vanished
- * without a FIN or RST is detected even when the idle timeout is disabled.</p>
+ * {@link #setIdleTimeout(long)}) closes silent connections, and a {@link TcpKeepAlive} bean (the bundled launcher
+ * adds one to every connector) detects a peer that vanished without a FIN or RST even when the idle timeout is
+ * disabled. Shed clients are answered by an {@link OverloadShedder}.</p>
  * <p>This connector needs acceptor threads: {@code acceptors} may be left at -1 (one acceptor) or set to a
  * positive count, but not to 0.</p>
  * <p>Usage from Java:</p>
@@ -62,6 +55,7 @@ import org.slf4j.LoggerFactory;
  * connector.setPort(8080);
  * connector.setMaxConnections(500);
  * connector.setAcceptQueueSize(1024);
+ * connector.addBean(new TcpKeepAlive());
  * server.addConnector(connector);
  * }</pre>
  * <p>and from jetty.xml:</p>
@@ -72,6 +66,7 @@ import org.slf4j.LoggerFactory;
  *     <Set name="port">8080</Set>
  *     <Set name="maxConnections">500</Set>
  *     <Set name="overloadPolicy">shed</Set>
+ *     <Call name="addBean"><Arg><New class="dev.nserv.jetty.TcpKeepAlive"/></Arg></Call>
  *   </New>
  * </Arg></Call>
  * }</pre>
@@ -80,36 +75,21 @@ import org.slf4j.LoggerFactory;
 public class ThrottledServerConnector extends ServerConnector
 {
     /** The default limit on open connections, as in the original nserv. */
-    public static final int DEFAULT_MAX_CONNECTIONS = 1000;
+    public static final int DEFAULT_MAX_CONNECTIONS = ResizableSemaphore.DEFAULT_LIMIT;
     /** The default {@code Retry-After} of a shed connection's 503 response, in seconds. */
-    public static final int DEFAULT_RETRY_AFTER_SECONDS = 1;
-    /** The default TCP keep-alive idle time before the first probe, in seconds. */
-    public static final int DEFAULT_KEEP_ALIVE_IDLE_SECONDS = 60;
-    /** The default TCP keep-alive interval between probes, in seconds. */
-    public static final int DEFAULT_KEEP_ALIVE_INTERVAL_SECONDS = 10;
-    /** The default number of unanswered TCP keep-alive probes before the kernel drops the connection. */
-    public static final int DEFAULT_KEEP_ALIVE_COUNT = 6;
+    public static final int DEFAULT_RETRY_AFTER_SECONDS = OverloadShedder.DEFAULT_RETRY_AFTER_SECONDS;
 
     private static final Logger LOG = LoggerFactory.getLogger(ThrottledServerConnector.class);
-    // A shed socket is closed once this much of what the client sent has been read and discarded.
-    private static final int SHED_DRAIN_LIMIT = 16 * 1024;
 
     private final ResizableSemaphore permits = new ResizableSemaphore(DEFAULT_MAX_CONNECTIONS);
+    private final OverloadShedder shedder = new OverloadShedder();
     // Accepted channels that still hold a permit. Whoever removes a channel from this set gives its permit back:
     // the remove() that returns true is the one and only release, whichever of the close paths gets there first.
     private final Set<SocketChannel> admitted = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicInteger peak = new AtomicInteger();
     private final LongAdder accepted = new LongAdder();
-    private final AtomicLong shed = new AtomicLong();
     private volatile OverloadPolicy overloadPolicy = OverloadPolicy.WAIT;
-    private volatile int retryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS;
-    private volatile byte[] shedResponse = shedResponse(DEFAULT_RETRY_AFTER_SECONDS);
-    private volatile boolean shedWithResponse;
-    private volatile boolean acceptedKeepAlive = true;
-    private volatile int acceptedKeepAliveIdle = DEFAULT_KEEP_ALIVE_IDLE_SECONDS;
-    private volatile int acceptedKeepAliveInterval = DEFAULT_KEEP_ALIVE_INTERVAL_SECONDS;
-    private volatile int acceptedKeepAliveCount = DEFAULT_KEEP_ALIVE_COUNT;
 
     /**
      * @param server the server
@@ -292,7 +272,7 @@ public class ThrottledServerConnector extends ServerConnector
     @ManagedAttribute(value = "The total number of sockets shed (503 and close) because the limit was reached", readonly = true)
     public long getShedConnections()
     {
-        return shed.get();
+        return shedder.getShedCount();
     }
 
     /**
@@ -355,7 +335,7 @@ public class ThrottledServerConnector extends ServerConnector
     @ManagedAttribute("Retry-After of the 503 sent to shed connections, in seconds; 0 omits the header")
     public int getRetryAfterSeconds()
     {
-        return retryAfterSeconds;
+        return shedder.getRetryAfterSeconds();
     }
 
     /**
@@ -365,90 +345,7 @@ public class ThrottledServerConnector extends ServerConnector
      */
     public void setRetryAfterSeconds(int seconds)
     {
-        if (seconds < 0)
-            throw new IllegalArgumentException("retryAfterSeconds must be 0 (no Retry-After header) or more, but was " + seconds);
-        shedResponse = shedResponse(seconds);
-        retryAfterSeconds = seconds;
-    }
-
-    /**
-     * @return whether SO_KEEPALIVE is switched on for accepted sockets
-     */
-    @ManagedAttribute("Accepted Socket SO_KEEPALIVE")
-    public boolean getAcceptedKeepAlive()
-    {
-        return acceptedKeepAlive;
-    }
-
-    /**
-     * @param keepAlive whether to switch SO_KEEPALIVE on for accepted sockets (default true)
-     */
-    public void setAcceptedKeepAlive(boolean keepAlive)
-    {
-        acceptedKeepAlive = keepAlive;
-    }
-
-    /**
-     * @return the idle time before the first keep-alive probe, in seconds; 0 for the OS default
-     */
-    @ManagedAttribute("Accepted Socket TCP_KEEPIDLE in seconds, 0 for the OS default")
-    public int getAcceptedKeepAliveIdle()
-    {
-        return acceptedKeepAliveIdle;
-    }
-
-    /**
-     * @param seconds the idle time before the first keep-alive probe, in seconds (default 60); 0 leaves the OS
-     * default (7200 s on Linux)
-     * @throws IllegalArgumentException if negative
-     */
-    public void setAcceptedKeepAliveIdle(int seconds)
-    {
-        acceptedKeepAliveIdle = checkNotNegative("acceptedKeepAliveIdle", seconds);
-    }
-
-    /**
-     * @return the interval between keep-alive probes, in seconds; 0 for the OS default
-     */
-    @ManagedAttribute("Accepted Socket TCP_KEEPINTERVAL in seconds, 0 for the OS default")
-    public int getAcceptedKeepAliveInterval()
-    {
-        return acceptedKeepAliveInterval;
-    }
-
-    /**
-     * @param seconds the interval between keep-alive probes, in seconds (default 10); 0 leaves the OS default
-     * @throws IllegalArgumentException if negative
-     */
-    public void setAcceptedKeepAliveInterval(int seconds)
-    {
-        acceptedKeepAliveInterval = checkNotNegative("acceptedKeepAliveInterval", seconds);
-    }
-
-    /**
-     * @return the number of unanswered keep-alive probes before the connection is dropped; 0 for the OS default
-     */
-    @ManagedAttribute("Accepted Socket TCP_KEEPCOUNT, 0 for the OS default")
-    public int getAcceptedKeepAliveCount()
-    {
-        return acceptedKeepAliveCount;
-    }
-
-    /**
-     * @param count the number of unanswered keep-alive probes before the kernel drops the connection
-     * (default 6); 0 leaves the OS default
-     * @throws IllegalArgumentException if negative
-     */
-    public void setAcceptedKeepAliveCount(int count)
-    {
-        acceptedKeepAliveCount = checkNotNegative("acceptedKeepAliveCount", count);
-    }
-
-    private static int checkNotNegative(String name, int value)
-    {
-        if (value < 0)
-            throw new IllegalArgumentException(name + " must be 0 (the OS default) or more, but was " + value);
-        return value;
+        shedder.setRetryAfterSeconds(seconds);
     }
 
     /**
@@ -472,7 +369,7 @@ public class ThrottledServerConnector extends ServerConnector
     {
         super.doStart();
         // A 503 written in clear text would be garbage to a TLS, PROXY or HTTP/2 client.
-        shedWithResponse = getDefaultConnectionFactory() instanceof HttpConnectionFactory;
+        shedder.setAnswering(getDefaultConnectionFactory() instanceof HttpConnectionFactory);
     }
 
     @Override
@@ -525,7 +422,7 @@ public class ThrottledServerConnector extends ServerConnector
             if (permitted)
                 admit(channel);
             else
-                shed(channel);
+                shedder.shed(channel);
         }
         catch (InterruptedException x)
         {
@@ -578,77 +475,6 @@ public class ThrottledServerConnector extends ServerConnector
             IO.close(channel);
             release(channel);
         }
-    }
-
-    // Writes the fixed 503 without blocking (it fits in any send buffer), discards what the client already sent
-    // so that close() sends a FIN rather than a RST that could destroy the response, and closes. No step waits:
-    // a flood of clients costs the acceptor a few system calls each, and a freed permit is taken by the very
-    // next accepted client. A request that arrives only after the close is answered by the kernel with a RST;
-    // Linux clients still read the 503 and FIN that came first, clients elsewhere may only see the reset.
-    private void shed(SocketChannel channel)
-    {
-        shed.incrementAndGet();
-        try
-        {
-            if (shedWithResponse)
-            {
-                channel.configureBlocking(false);
-                channel.write(ByteBuffer.wrap(shedResponse));
-                channel.shutdownOutput();
-                ByteBuffer sink = ByteBuffer.allocate(1024);
-                int drained = 0;
-                int read;
-                while (drained < SHED_DRAIN_LIMIT && (read = channel.read(sink)) > 0)
-                {
-                    drained += read;
-                    sink.clear();
-                }
-            }
-        }
-        catch (IOException x)
-        {
-            LOG.debug("Could not answer shed {} on {}", channel, this, x);
-        }
-        finally
-        {
-            IO.close(channel);
-        }
-    }
-
-    private static byte[] shedResponse(int retryAfterSeconds)
-    {
-        String retryAfter = retryAfterSeconds > 0 ? "Retry-After: " + retryAfterSeconds + "\r\n" : "";
-        return ("HTTP/1.1 503 Service Unavailable\r\n" +
-            retryAfter +
-            "Connection: close\r\n" +
-            "Content-Length: 0\r\n" +
-            "\r\n").getBytes(StandardCharsets.US_ASCII);
-    }
-
-    @Override
-    protected void configure(Socket socket)
-    {
-        super.configure(socket);
-        if (!acceptedKeepAlive)
-            return;
-        try
-        {
-            socket.setKeepAlive(true);
-            setKeepAliveOption(socket, ExtendedSocketOptions.TCP_KEEPIDLE, acceptedKeepAliveIdle);
-            setKeepAliveOption(socket, ExtendedSocketOptions.TCP_KEEPINTERVAL, acceptedKeepAliveInterval);
-            setKeepAliveOption(socket, ExtendedSocketOptions.TCP_KEEPCOUNT, acceptedKeepAliveCount);
-        }
-        catch (IOException x)
-        {
-            LOG.debug("Could not configure TCP keep-alive on {}", socket, x);
-        }
-    }
-
-    private static void setKeepAliveOption(Socket socket, SocketOption<Integer> option, int value) throws IOException
-    {
-        // Not every platform offers the per-socket keep-alive timings; SO_KEEPALIVE alone then uses the OS's.
-        if (value > 0 && socket.supportedOptions().contains(option))
-            socket.setOption(option, value);
     }
 
     @Override

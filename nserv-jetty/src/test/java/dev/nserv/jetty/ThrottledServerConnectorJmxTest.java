@@ -11,10 +11,10 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
 import org.eclipse.jetty.jmx.MBeanContainer;
-import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,35 +24,27 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class ThrottledServerConnectorJmxTest
 {
+    @RegisterExtension
+    final ThrottledConnectorFixture fixture = new ThrottledConnectorFixture();
     private final MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
-    private MBeanContainer container;
-    private Server server;
+    private final MBeanContainer container = new MBeanContainer(mbeans);
     private ThrottledServerConnector connector;
     private ObjectName name;
 
     @BeforeEach
     void start() throws Exception
     {
-        server = new Server();
-        container = new MBeanContainer(mbeans);
-        server.addBean(container);
-        connector = new ThrottledServerConnector(server);
-        connector.setHost(ThrottledTestSupport.LOCALHOST);
-        connector.setPort(0);
-        server.addConnector(connector);
-        server.setHandler(new ThrottledTestSupport.HoldingHandler());
-        server.start();
+        connector = fixture.serverBean(container).start();
         name = container.findMBean(connector);
         assertThat(name).isNotNull();
     }
 
+    // Runs before the fixture's own stop, which then finds the server stopped: the MBeans go after the server.
     @AfterEach
     void stop() throws Exception
     {
-        if (server != null)
-            server.stop();
-        if (container != null)
-            container.destroy();
+        fixture.server().stop();
+        container.destroy();
     }
 
     @Test

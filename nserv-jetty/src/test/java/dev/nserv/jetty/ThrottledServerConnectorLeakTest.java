@@ -11,8 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,10 +19,8 @@ import dev.nserv.jetty.ThrottledTestSupport.HoldingHandler;
 import dev.nserv.jetty.ThrottledTestSupport.OpenConnections;
 import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -38,39 +34,15 @@ class ThrottledServerConnectorLeakTest
 {
     private static final Duration AT_MOST = Duration.ofSeconds(30);
 
-    private final HoldingHandler handler = new HoldingHandler();
-    private final OpenConnections open = new OpenConnections();
-    private Server server;
+    @RegisterExtension
+    final ThrottledConnectorFixture fixture = new ThrottledConnectorFixture();
+    private final HoldingHandler handler = fixture.handler();
+    private final OpenConnections open = fixture.open();
     private ThrottledServerConnector connector;
-    private ExecutorService clients;
 
     private void start(int maxConnections, long idleTimeout, int clientThreads) throws Exception
     {
-        server = new Server(new QueuedThreadPool(64));
-        connector = new ThrottledServerConnector(server, 2, 1);
-        connector.setHost(ThrottledTestSupport.LOCALHOST);
-        connector.setPort(0);
-        connector.setAcceptQueueSize(1024);
-        connector.setMaxConnections(maxConnections);
-        connector.setIdleTimeout(idleTimeout);
-        connector.addBean(open);
-        server.addConnector(connector);
-        server.setHandler(handler);
-        server.start();
-        clients = Executors.newFixedThreadPool(clientThreads);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception
-    {
-        handler.releaseAll();
-        if (clients != null)
-        {
-            clients.shutdownNow();
-            clients.awaitTermination(10, TimeUnit.SECONDS);
-        }
-        if (server != null)
-            server.stop();
+        connector = fixture.acceptors(2).maxConnections(maxConnections).idleTimeout(idleTimeout).clientThreads(clientThreads).start();
     }
 
     @Test
@@ -88,7 +60,7 @@ class ThrottledServerConnectorLeakTest
         for (int t = 0; t < threads; t++)
         {
             int offset = t;
-            work.add(clients.submit(() ->
+            work.add(fixture.clients().submit(() ->
             {
                 for (int i = 0; i < perThread; i++)
                     closeOneWay(port, (i + offset) % 5, ok);
@@ -162,7 +134,7 @@ class ThrottledServerConnectorLeakTest
         for (int i = 0; i < silent; i++)
         {
             boolean halfRequest = i % 2 == 0;
-            ends.add(clients.submit(() ->
+            ends.add(fixture.clients().submit(() ->
             {
                 try (Socket socket = new Socket())
                 {
@@ -198,16 +170,16 @@ class ThrottledServerConnectorLeakTest
         handler.hold();
         int port = connector.getLocalPort();
         for (int i = 0; i < limit; i++)
-            clients.submit(() -> ThrottledTestSupport.get(port));
+            fixture.clients().submit(() -> ThrottledTestSupport.get(port));
         await().atMost(AT_MOST).until(() -> handler.parked() == limit);
 
-        server.stop();
+        fixture.server().stop();
         assertThat(connector.getActiveConnections()).isZero();
         // Acceptor threads let go of their permits as they notice the stop.
         await().atMost(AT_MOST).until(() -> connector.heldPermits() == 0);
 
         handler.releaseAll();
-        server.start();
+        fixture.server().start();
         assertThat(ThrottledTestSupport.get(connector.getLocalPort()).status()).isEqualTo(200);
         assertFullLimitReachable(limit);
     }
@@ -218,24 +190,18 @@ class ThrottledServerConnectorLeakTest
         // Jetty closes a socket whose EndPoint cannot be created and only tells SelectorManager.AcceptListeners.
         int limit = 2;
         AtomicInteger failuresLeft = new AtomicInteger(50);
-        server = new Server(new QueuedThreadPool(64));
-        connector = new ThrottledServerConnector(server, 1, 1)
-        {
-            @Override
-            protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key) throws IOException
+        connector = fixture.maxConnections(limit).clientThreads(limit)
+            .connectorFactory((server, acceptors, selectors, factories) -> new ThrottledServerConnector(server, acceptors, selectors, factories)
             {
-                if (failuresLeft.getAndDecrement() > 0)
-                    throw new IOException("test: no EndPoint for " + channel);
-                return super.newEndPoint(channel, selector, key);
-            }
-        };
-        connector.setHost(ThrottledTestSupport.LOCALHOST);
-        connector.setPort(0);
-        connector.setMaxConnections(limit);
-        server.addConnector(connector);
-        server.setHandler(handler);
-        server.start();
-        clients = Executors.newFixedThreadPool(limit);
+                @Override
+                protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key) throws IOException
+                {
+                    if (failuresLeft.getAndDecrement() > 0)
+                        throw new IOException("test: no EndPoint for " + channel);
+                    return super.newEndPoint(channel, selector, key);
+                }
+            })
+            .start();
 
         for (int i = 0; i < 50; i++)
             assertThat(ThrottledTestSupport.get(connector.getLocalPort()).status()).isEqualTo(-1);
@@ -251,7 +217,7 @@ class ThrottledServerConnectorLeakTest
         int port = connector.getLocalPort();
         List<Future<ThrottledTestSupport.Reply>> held = new ArrayList<>();
         for (int i = 0; i < limit; i++)
-            held.add(clients.submit(() -> ThrottledTestSupport.get(port)));
+            held.add(fixture.clients().submit(() -> ThrottledTestSupport.get(port)));
         await().atMost(AT_MOST).until(() -> handler.parked() == limit && connector.getActiveConnections() == limit);
         handler.releaseAll();
         for (Future<ThrottledTestSupport.Reply> reply : held)

@@ -3,18 +3,14 @@ package dev.nserv.jetty;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import dev.nserv.jetty.ThrottledTestSupport.HoldingHandler;
 import dev.nserv.jetty.ThrottledTestSupport.OpenConnections;
 import dev.nserv.jetty.ThrottledTestSupport.Reply;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,42 +26,15 @@ class ThrottledServerConnectorLimitTest
     private static final Duration AT_MOST = Duration.ofSeconds(20);
     private static final Duration STEADY = Duration.ofMillis(300);
 
-    private final HoldingHandler handler = new HoldingHandler();
-    private final OpenConnections open = new OpenConnections();
-    private Server server;
+    @RegisterExtension
+    final ThrottledConnectorFixture fixture = new ThrottledConnectorFixture();
+    private final HoldingHandler handler = fixture.handler();
+    private final OpenConnections open = fixture.open();
     private ThrottledServerConnector connector;
-    private ExecutorService clients;
 
     private void start(int acceptors, int maxConnections, int clientThreads) throws Exception
     {
-        QueuedThreadPool threads = new QueuedThreadPool(64);
-        threads.setName("throttled-test");
-        server = new Server(threads);
-        connector = new ThrottledServerConnector(server, acceptors, 1);
-        connector.setHost(ThrottledTestSupport.LOCALHOST);
-        connector.setPort(0);
-        // Every client over the limit must fit in the kernel backlog, else its SYN is dropped and retried later.
-        connector.setAcceptQueueSize(1024);
-        connector.setMaxConnections(maxConnections);
-        connector.addBean(open);
-        server.addConnector(connector);
-        server.setHandler(handler);
-        server.start();
-        clients = Executors.newFixedThreadPool(clientThreads);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception
-    {
-        if (handler != null)
-            handler.releaseAll();
-        if (clients != null)
-        {
-            clients.shutdownNow();
-            clients.awaitTermination(10, TimeUnit.SECONDS);
-        }
-        if (server != null)
-            server.stop();
+        connector = fixture.acceptors(acceptors).maxConnections(maxConnections).clientThreads(clientThreads).start();
     }
 
     private List<Future<Reply>> sendConcurrently(int count)
@@ -73,7 +42,7 @@ class ThrottledServerConnectorLimitTest
         int port = connector.getLocalPort();
         List<Future<Reply>> replies = new ArrayList<>();
         for (int i = 0; i < count; i++)
-            replies.add(clients.submit(() -> ThrottledTestSupport.get(port)));
+            replies.add(fixture.clients().submit(() -> ThrottledTestSupport.get(port)));
         return replies;
     }
 

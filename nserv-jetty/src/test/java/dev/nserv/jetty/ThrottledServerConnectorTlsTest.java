@@ -11,8 +11,6 @@ import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -23,13 +21,10 @@ import javax.net.ssl.TrustManagerFactory;
 import dev.nserv.jetty.ThrottledTestSupport.HoldingHandler;
 import dev.nserv.jetty.ThrottledTestSupport.OpenConnections;
 import dev.nserv.jetty.ThrottledTestSupport.Reply;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,11 +46,11 @@ class ThrottledServerConnectorTlsTest
     static Path keys;
     private static Path keyStore;
 
-    private final HoldingHandler handler = new HoldingHandler();
-    private final OpenConnections open = new OpenConnections();
-    private Server server;
+    @RegisterExtension
+    final ThrottledConnectorFixture fixture = new ThrottledConnectorFixture();
+    private final HoldingHandler handler = fixture.handler();
+    private final OpenConnections open = fixture.open();
     private ThrottledServerConnector connector;
-    private ExecutorService clients;
     private SSLContext trusting;
 
     @BeforeAll
@@ -77,24 +72,9 @@ class ThrottledServerConnectorTlsTest
     @BeforeEach
     void start() throws Exception
     {
-        SslContextFactory.Server tls = new SslContextFactory.Server();
-        tls.setKeyStorePath(keyStore.toString());
-        tls.setKeyStorePassword(PASSWORD);
-        tls.setKeyStoreType("PKCS12");
-
-        server = new Server(new QueuedThreadPool(64));
-        connector = new ThrottledServerConnector(server, 2, 1, tls);
-        connector.setHost(ThrottledTestSupport.LOCALHOST);
-        connector.setPort(0);
-        connector.setAcceptQueueSize(1024);
-        connector.setMaxConnections(LIMIT);
-        // Long enough for a handshake on a loaded machine, short enough for the silent connections to end soon.
-        connector.setIdleTimeout(3000);
-        connector.addBean(open);
-        server.addConnector(connector);
-        server.setHandler(handler);
-        server.start();
-        clients = Executors.newFixedThreadPool(8);
+        // The idle timeout is long enough for a handshake on a loaded machine, short enough for the silent
+        // connections to end soon.
+        connector = fixture.tls(keyStore, PASSWORD).acceptors(2).maxConnections(LIMIT).idleTimeout(3000).clientThreads(8).start();
 
         KeyStore trusted = KeyStore.getInstance("PKCS12");
         try (InputStream in = java.nio.file.Files.newInputStream(keyStore))
@@ -102,19 +82,6 @@ class ThrottledServerConnectorTlsTest
             trusted.load(in, PASSWORD.toCharArray());
         }
         trusting = sslContext(trusted);
-    }
-
-    @AfterEach
-    void stop() throws Exception
-    {
-        handler.releaseAll();
-        if (clients != null)
-        {
-            clients.shutdownNow();
-            clients.awaitTermination(10, TimeUnit.SECONDS);
-        }
-        if (server != null)
-            server.stop();
     }
 
     @Test
@@ -128,7 +95,7 @@ class ThrottledServerConnectorTlsTest
         for (int way = 0; way < 6; way++)
         {
             int w = way;
-            work.add(clients.submit(() ->
+            work.add(fixture.clients().submit(() ->
             {
                 if (w == 4)
                     stayIdle(port, silent);
@@ -150,7 +117,7 @@ class ThrottledServerConnectorTlsTest
         handler.hold();
         List<Future<Reply>> held = new ArrayList<>();
         for (int i = 0; i < LIMIT; i++)
-            held.add(clients.submit(() -> tlsGet(port)));
+            held.add(fixture.clients().submit(() -> tlsGet(port)));
         await().atMost(AT_MOST).until(() -> handler.parked() == LIMIT && connector.getActiveConnections() == LIMIT);
         handler.releaseAll();
         for (Future<Reply> reply : held)
@@ -279,7 +246,7 @@ class ThrottledServerConnectorTlsTest
         handler.hold();
         List<Future<Reply>> held = new ArrayList<>();
         for (int i = 0; i < LIMIT; i++)
-            held.add(clients.submit(() -> tlsGet(port)));
+            held.add(fixture.clients().submit(() -> tlsGet(port)));
         await().atMost(AT_MOST).until(() -> handler.parked() == LIMIT);
 
         for (int i = 0; i < 5; i++)

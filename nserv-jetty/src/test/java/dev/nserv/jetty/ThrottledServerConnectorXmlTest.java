@@ -17,8 +17,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The connector is built from jetty.xml like a ServerConnector, its setters validate, and accepted sockets get
- * TCP keep-alive.
+ * The connector is built from jetty.xml like a ServerConnector, with a TcpKeepAlive bean, its setters validate,
+ * and accepted sockets get TCP keep-alive.
  */
 class ThrottledServerConnectorXmlTest
 {
@@ -37,7 +37,13 @@ class ThrottledServerConnectorXmlTest
                 <Set name="maxConnections"><Property name="max" default="5"/></Set>
                 <Set name="overloadPolicy">shed</Set>
                 <Set name="retryAfterSeconds">3</Set>
-                <Set name="acceptedKeepAliveIdle">45</Set>
+                <Call name="addBean">
+                  <Arg>
+                    <New id="keepAlive" class="dev.nserv.jetty.TcpKeepAlive">
+                      <Set name="idleSeconds">45</Set>
+                    </New>
+                  </Arg>
+                </Call>
               </New>
             </Arg>
           </Call>
@@ -86,6 +92,7 @@ class ThrottledServerConnectorXmlTest
         assertThat(connector.getMaxConnections()).isEqualTo(5);
         assertThat(connector.getOverloadPolicy()).isEqualTo(OverloadPolicy.SHED);
         assertThat(connector.getRetryAfterSeconds()).isEqualTo(3);
+        assertThat(connector.getBean(TcpKeepAlive.class)).isSameAs(configuration.getIdMap().get("keepAlive"));
 
         handler.hold();
         try (java.net.Socket socket = new java.net.Socket(ThrottledTestSupport.LOCALHOST, connector.getLocalPort()))
@@ -98,8 +105,8 @@ class ThrottledServerConnectorXmlTest
             if (accepted.supportedOptions().contains(ExtendedSocketOptions.TCP_KEEPIDLE))
             {
                 assertThat(accepted.getOption(ExtendedSocketOptions.TCP_KEEPIDLE)).isEqualTo(45);
-                assertThat(accepted.getOption(ExtendedSocketOptions.TCP_KEEPINTERVAL)).isEqualTo(ThrottledServerConnector.DEFAULT_KEEP_ALIVE_INTERVAL_SECONDS);
-                assertThat(accepted.getOption(ExtendedSocketOptions.TCP_KEEPCOUNT)).isEqualTo(ThrottledServerConnector.DEFAULT_KEEP_ALIVE_COUNT);
+                assertThat(accepted.getOption(ExtendedSocketOptions.TCP_KEEPINTERVAL)).isEqualTo(TcpKeepAlive.DEFAULT_INTERVAL_SECONDS);
+                assertThat(accepted.getOption(ExtendedSocketOptions.TCP_KEEPCOUNT)).isEqualTo(TcpKeepAlive.DEFAULT_PROBE_COUNT);
             }
         }
         handler.releaseAll();
@@ -135,9 +142,9 @@ class ThrottledServerConnectorXmlTest
         assertThatThrownBy(() -> connector.setRetryAfterSeconds(-1))
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("retryAfterSeconds");
-        assertThatThrownBy(() -> connector.setAcceptedKeepAliveIdle(-1))
+        assertThatThrownBy(() -> new TcpKeepAlive().setIdleSeconds(-1))
             .isInstanceOf(IllegalArgumentException.class)
-            .hasMessageContaining("acceptedKeepAliveIdle");
+            .hasMessageContaining("idleSeconds");
         assertThatThrownBy(() -> new ThrottledServerConnector(plain, 0, 1))
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("acceptors must be at least 1");

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import dev.nserv.jetty.NservServer;
+import dev.nserv.jetty.TcpKeepAlive;
 import dev.nserv.jetty.ThrottledServerConnector;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.deploy.DeploymentScanner;
@@ -36,7 +37,8 @@ import org.eclipse.jetty.xml.XmlConfiguration;
  * Turns {@link LauncherOptions} into a configured, not yet started {@link NservServer}: connectors, webapps,
  * then the {@code --config} XML files in order ({@link #enableJmx} adds JMX once it runs). The XML files see these objects by id -- {@code Server},
  * {@code NservServer}, {@code DrainHandler}, {@code Contexts}, {@code httpConnector}, {@code httpsConnector}
- * (when HTTPS is on) -- and the flags as properties named {@code nserv.*}.
+ * (when HTTPS is on), {@code httpKeepAlive} and {@code httpsKeepAlive} (each connector's {@link TcpKeepAlive}) --
+ * and the flags as properties named {@code nserv.*}.
  */
 final class ServerAssembler
 {
@@ -84,6 +86,7 @@ final class ServerAssembler
         ids.put("DrainHandler", nserv.getDrainHandler());
         ids.put("Contexts", contexts);
         ids.put("httpConnector", http);
+        ids.put("httpKeepAlive", http.getBean(TcpKeepAlive.class));
 
         if (options.httpsPort != null)
         {
@@ -97,6 +100,7 @@ final class ServerAssembler
             configure(https, HTTPS, options.httpsPort);
             server.addConnector(https);
             ids.put("httpsConnector", https);
+            ids.put("httpsKeepAlive", https.getBean(TcpKeepAlive.class));
         }
 
         if (options.webapps != null)
@@ -128,6 +132,7 @@ final class ServerAssembler
         connector.setMaxConnections(options.maxConnections);
         connector.setOverloadPolicy(options.overloadPolicy);
         connector.setIdleTimeout(options.idleTimeout.toMillis());
+        connector.addBean(new TcpKeepAlive());
     }
 
     private SslContextFactory.Server sslContextFactory() throws IOException

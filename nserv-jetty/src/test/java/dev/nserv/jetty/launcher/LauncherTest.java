@@ -13,6 +13,7 @@ import java.time.Duration;
 
 import dev.nserv.jetty.NservServer;
 import dev.nserv.jetty.RawHttp;
+import dev.nserv.jetty.TcpKeepAlive;
 import dev.nserv.jetty.ThrottledServerConnector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -210,6 +211,7 @@ class LauncherTest
         ThrottledServerConnector http = (ThrottledServerConnector)nserv.getServer().getConnectors()[0];
         assertThat(http.getMaxConnections()).isEqualTo(500);
         assertThat(http.getAcceptQueueSize()).isEqualTo(1024);
+        assertThat(http.getBean(TcpKeepAlive.class).getIdleSeconds()).as("the launcher's keep-alive bean, set by id").isEqualTo(60);
         assertThat(http.getPort()).as("the flag still sets the port").isZero();
         assertThat(nserv.getDrainTimeout()).isEqualTo(20000);
         nserv.start();
