@@ -57,6 +57,7 @@ class TcpKeepAliveTest
 
         try (Socket client = connect(connector))
         {
+            assertThat(client.isConnected()).isTrue();
             SocketChannel accepted = acceptedChannel(connector);
             assertThat(accepted.getOption(StandardSocketOptions.SO_KEEPALIVE)).isTrue();
             assumeExtendedOptions(accepted);
@@ -78,6 +79,7 @@ class TcpKeepAliveTest
         {
             try (Socket client = connect(connector))
             {
+                assertThat(client.isConnected()).isTrue();
                 SocketChannel accepted = acceptedChannel(connector);
                 assertThat(accepted.getOption(StandardSocketOptions.SO_KEEPALIVE)).as("%s", connector).isTrue();
                 assumeExtendedOptions(accepted);
@@ -100,6 +102,7 @@ class TcpKeepAliveTest
 
         try (Socket client = connect(connector))
         {
+            assertThat(client.isConnected()).isTrue();
             assertThat(acceptedChannel(connector).getOption(StandardSocketOptions.SO_KEEPALIVE)).isFalse();
         }
     }
