@@ -32,7 +32,10 @@ import org.slf4j.LoggerFactory;
  * accept, which also covers a TLS handshake or protocol negotiation that never ends). Such a connection is closed
  * once it has waited {@link #setTimeout(long) timeout} ms -- like Go's {@code ReadHeaderTimeout}. When a
  * {@link ThrottledServerConnector} is at its limit, the much shorter {@link #setTimeoutAtLimit(long) timeoutAtLimit}
- * applies instead: the slow are closed first, so that the slot goes to the next client in the backlog. A connection
+ * applies instead: the slow are closed first. Under the WAIT policy they are closed as they pass it, so that the
+ * slot goes to the next client in the backlog; under SHED a new client closes the one that has waited longest past
+ * it and takes its slot instead of a 503 (slow clients that reconnect faster than that deadline can still have new
+ * clients shed: WAIT is the policy that resists them). A connection
  * that completed a request and is idle between requests, or whose request is being handled, is never touched here
  * (the idle timeout owns it); nor are HTTP/2 connections (HTTP/2 multiplexes; a stream's header has its own limits).
  *
@@ -132,6 +135,11 @@ public class RequestHeaderDeadline extends ContainerLifeCycle
         if (timeoutAtLimitMs > timeoutMs)
             throw new IllegalStateException("request header timeout at the limit (" + timeoutAtLimitMs + " ms) must not exceed the timeout (" + timeoutMs + " ms)");
         super.doStart();
+        for (Connector connector : server.getConnectors())
+        {
+            if (connector instanceof ThrottledServerConnector throttled)
+                throttled.setSlowClientCloser(this::closeSlowest);
+        }
         schedule();
     }
 
@@ -142,7 +150,42 @@ public class RequestHeaderDeadline extends ContainerLifeCycle
         task = null;
         if (current != null)
             current.cancel();
+        for (Connector connector : server.getConnectors())
+        {
+            if (connector instanceof ThrottledServerConnector throttled)
+                throttled.setSlowClientCloser(null);
+        }
         super.doStop();
+    }
+
+    /**
+     * Closes the connection of the connector that has waited longest for its request header, if it has waited at
+     * least {@link #getTimeoutAtLimit()}: under SHED, a newcomer then gets its slot instead of a 503.
+     * @param connector a connector at its limit
+     * @return true if one was closed
+     */
+    boolean closeSlowest(ThrottledServerConnector connector)
+    {
+        long nowNanos = NanoTime.now();
+        long nowMillis = System.currentTimeMillis();
+        EndPoint slowest = null;
+        long longest = timeoutAtLimitMs - 1;
+        for (EndPoint endPoint : connector.getConnectedEndPoints())
+        {
+            long waited = waitingForHeaderMs(endPoint, nowNanos, nowMillis);
+            if (waited > longest)
+            {
+                longest = waited;
+                slowest = endPoint;
+            }
+        }
+        if (slowest == null)
+            return false;
+        LOG.debug("closing {} for a new client: no complete request header within {} ms at the connection limit", slowest, longest);
+        closed.increment();
+        closedAtLimit.increment();
+        slowest.close();
+        return true;
     }
 
     private void schedule()
@@ -181,7 +224,10 @@ public class RequestHeaderDeadline extends ContainerLifeCycle
         {
             if (!(connector instanceof AbstractConnector abstractConnector))
                 continue;
-            boolean atLimit = connector instanceof ThrottledServerConnector throttled && throttled.getActiveConnections() >= throttled.getMaxConnections();
+            // Under WAIT the short deadline frees slots for the clients queued in the backlog; under SHED there is
+            // no queue, and a newcomer makes room itself (closeSlowest), so the normal deadline applies here.
+            boolean atLimit = connector instanceof ThrottledServerConnector throttled && throttled.getOverloadPolicy() == OverloadPolicy.WAIT &&
+                throttled.getActiveConnections() >= throttled.getMaxConnections();
             long deadline = atLimit ? timeoutAtLimitMs : timeoutMs;
             List<EndPoint> late = new ArrayList<>();
             for (EndPoint endPoint : abstractConnector.getConnectedEndPoints())

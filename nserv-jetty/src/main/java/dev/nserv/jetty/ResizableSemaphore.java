@@ -215,6 +215,42 @@ final class ResizableSemaphore
         }
     }
 
+    /**
+     * Takes a permit for a client already accepted, waiting at most the timeout for one to be given back.
+     *
+     * @param timeoutNanos the longest wait, in nanoseconds
+     * @return true if a permit was taken, false when none came back in time
+     * @throws InterruptedException if interrupted while waiting; no permit is then held
+     */
+    boolean tryAcquire(long timeoutNanos) throws InterruptedException
+    {
+        lock.lockInterruptibly();
+        try
+        {
+            long left = timeoutNanos;
+            waiting++;
+            try
+            {
+                while (!canTake())
+                {
+                    if (left <= 0)
+                        return false;
+                    left = changed.awaitNanos(left);
+                }
+            }
+            finally
+            {
+                waiting--;
+            }
+            held++;
+            return true;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
     // Under the lock.
     private boolean await(BooleanSupplier available, BooleanSupplier keepWaiting) throws InterruptedException
     {

@@ -80,6 +80,7 @@ public class ThrottledServerConnector extends ServerConnector
     public static final int DEFAULT_RETRY_AFTER_SECONDS = OverloadShedder.DEFAULT_RETRY_AFTER_SECONDS;
 
     private static final Logger LOG = LoggerFactory.getLogger(ThrottledServerConnector.class);
+    private static final long SLOW_CLIENT_ROOM_WAIT_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(500);
 
     private final ResizableSemaphore permits = new ResizableSemaphore(DEFAULT_MAX_CONNECTIONS);
     private final OverloadShedder shedder = new OverloadShedder();
@@ -90,6 +91,21 @@ public class ThrottledServerConnector extends ServerConnector
     private final AtomicInteger peak = new AtomicInteger();
     private final LongAdder accepted = new LongAdder();
     private volatile OverloadPolicy overloadPolicy = OverloadPolicy.WAIT;
+    private volatile SlowClientCloser slowClientCloser;
+
+    /**
+     * Closes one connection that is slow to send its request, to make room for a new client that SHED would
+     * otherwise turn away; {@link RequestHeaderDeadline} is one.
+     */
+    @FunctionalInterface
+    public interface SlowClientCloser
+    {
+        /**
+         * @param connector the connector at its limit
+         * @return true if a connection of that connector was closed (its permit comes back shortly)
+         */
+        boolean closeSlowest(ThrottledServerConnector connector);
+    }
 
     /**
      * @param server the server
@@ -349,6 +365,16 @@ public class ThrottledServerConnector extends ServerConnector
     }
 
     /**
+     * Sets who may close a slow connection so that SHED admits a new client instead of shedding it: under SHED the
+     * slow are shed, not the newcomer. {@link RequestHeaderDeadline} sets itself when it starts.
+     * @param closer the closer, or null for none (the newcomer is shed)
+     */
+    public void setSlowClientCloser(SlowClientCloser closer)
+    {
+        slowClientCloser = closer;
+    }
+
+    /**
      * @return the number of permits held: open connections plus acceptors holding one while blocked in accept()
      */
     int heldPermits()
@@ -444,7 +470,7 @@ public class ThrottledServerConnector extends ServerConnector
             while (true)
             {
                 if (overloadPolicy == OverloadPolicy.SHED)
-                    return permits.tryAcquire();
+                    return permits.tryAcquire() || roomFromASlowClient();
                 if (permits.acquire(this::isWaitPolicy))
                     return true;
             }
@@ -454,6 +480,14 @@ public class ThrottledServerConnector extends ServerConnector
             IO.close(channel);
             throw x;
         }
+    }
+
+    // Under SHED at the limit: a slow client's connection is closed and its permit, given back by the selector
+    // shortly after, goes to the newcomer. Bounded: if another acceptor takes it first, the newcomer is shed.
+    private boolean roomFromASlowClient() throws InterruptedException
+    {
+        SlowClientCloser closer = slowClientCloser;
+        return closer != null && closer.closeSlowest(this) && permits.tryAcquire(SLOW_CLIENT_ROOM_WAIT_NANOS);
     }
 
     private void admit(SocketChannel channel)
