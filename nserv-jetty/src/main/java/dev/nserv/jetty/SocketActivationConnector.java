@@ -1,21 +1,17 @@
 package dev.nserv.jetty;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.util.Objects;
 
 import dev.nserv.jetty.sockets.InheritedListeners;
 import dev.nserv.jetty.sockets.ListenerNames;
-import dev.nserv.jetty.sockets.SocketFds;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.eclipse.jetty.util.annotation.Name;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * <p>A {@link ThrottledServerConnector} that listens on a socket the process inherited, when there is one for its
@@ -43,8 +39,6 @@ import org.slf4j.LoggerFactory;
 @ManagedObject("A throttled ServerConnector that adopts a listening socket inherited from systemd, fd 0 or the previous generation")
 public class SocketActivationConnector extends ThrottledServerConnector
 {
-    private static final Logger LOG = LoggerFactory.getLogger(SocketActivationConnector.class);
-
     private volatile InheritedListeners listeners = InheritedListeners.process();
 
     /**
@@ -148,13 +142,7 @@ public class SocketActivationConnector extends ThrottledServerConnector
             listeners.record(name, InheritedListeners.BOUND);
             return bound;
         }
-        ServerSocketChannel channel = inherited.channel();
-        InetSocketAddress local = (InetSocketAddress)channel.getLocalAddress();
-        setHost(local.getAddress().isAnyLocalAddress() ? null : local.getAddress().getHostAddress());
-        setPort(local.getPort());
-        listeners.record(name, inherited.origin());
-        LOG.info("connector '{}' adopted {} listening on {} (socket inode {}) instead of binding", name, inherited.origin(), InheritedListeners.format(local),
-            SocketFds.socketInode(SocketFds.fdOf(channel)));
-        return channel;
+        listeners.adopted(this, name, inherited);
+        return inherited.channel();
     }
 }

@@ -137,10 +137,6 @@ final class HandoffClient
                 if (!keys.contains(name))
                     throw new IOException("the previous generation handed over the listener of connector '" + name + "' but this server has no connector of that name " + keys +
                         "; a successor must keep every connector");
-                ServerConnector connector = connectors.get(keys.indexOf(name)).connector();
-                if (!(connector instanceof SocketActivationConnector))
-                    throw new IOException("the previous generation handed over the listener of connector '" + name + "' but that connector is a " +
-                        connector.getClass().getName() + ", which cannot adopt it; use " + SocketActivationConnector.class.getName());
             }
             String source = "handed off by generation " + previousGeneration + " (pid " + previousPid + ")";
             for (int i = 0; i < names.size(); i++)
@@ -152,8 +148,13 @@ final class HandoffClient
             }
             for (int i = 0; i < names.size(); i++)
             {
-                listeners.put(names.get(i), received.get(names.get(i)), source);
-                applyLimit(connectors.get(keys.indexOf(names.get(i))).connector(), names.get(i), i < limits.size() ? limits.get(i) : "");
+                String name = names.get(i);
+                ServerConnector connector = connectors.get(keys.indexOf(name)).connector();
+                if (connector instanceof SocketActivationConnector)
+                    listeners.put(name, received.get(name), source);
+                else // e.g. a ThrottledServerConnector that a --config file added: opened on the socket here
+                    listeners.open(connector, name, new InheritedListeners.Inherited(received.get(name), source));
+                applyLimit(connector, name, i < limits.size() ? limits.get(i) : "");
             }
             for (String key : keys)
             {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -201,6 +202,40 @@ public final class InheritedListeners
             SocketFds.closeQuietly(dup);
             throw x;
         }
+    }
+
+    /**
+     * Completes an adoption: sets the connector's host and port to the socket's real address (so that logs,
+     * {@code getLocalPort()} and JMX report it) and records and logs where the socket came from.
+     * @param connector the connector that listens on the socket
+     * @param name its name
+     * @param inherited the socket and its origin
+     * @throws IOException when the socket's address cannot be read
+     */
+    public void adopted(ServerConnector connector, String name, Inherited inherited) throws IOException
+    {
+        InetSocketAddress local = (InetSocketAddress)inherited.channel().getLocalAddress();
+        connector.setHost(local.getAddress().isAnyLocalAddress() ? null : local.getAddress().getHostAddress());
+        connector.setPort(local.getPort());
+        record(name, inherited.origin());
+        LOG.info("connector '{}' adopted {} listening on {} (socket inode {}) instead of binding", name, inherited.origin(), format(local),
+            SocketFds.socketInode(SocketFds.fdOf(inherited.channel())));
+    }
+
+    /**
+     * Opens a connector that has no adoption seam of its own (a plain {@link ServerConnector}, e.g. one that a
+     * jetty.xml file added) on an inherited socket, through Jetty's {@link ServerConnector#open(ServerSocketChannel)};
+     * before the server starts. Such a connector binds again after a stop; a
+     * {@code dev.nserv.jetty.SocketActivationConnector} takes its socket from {@link #take} instead.
+     * @param connector the connector, not open
+     * @param name its name
+     * @param inherited the socket and its origin
+     * @throws IOException when Jetty refuses the channel
+     */
+    public void open(ServerConnector connector, String name, Inherited inherited) throws IOException
+    {
+        connector.open(inherited.channel());
+        adopted(connector, name, inherited);
     }
 
     /**

@@ -50,9 +50,14 @@ class HandoffClientTest
 
     private Server server(String name, String answer, int port)
     {
-        Server server = new Server();
-        SocketActivationConnector connector = new SocketActivationConnector(server);
+        SocketActivationConnector connector = new SocketActivationConnector(new Server());
         connector.setInheritedListeners(inherited);
+        return server(connector, name, answer, port);
+    }
+
+    private static Server server(ServerConnector connector, String name, String answer, int port)
+    {
+        Server server = connector.getServer();
         connector.setName(name);
         connector.setHost("127.0.0.1");
         connector.setPort(port);
@@ -122,6 +127,32 @@ class HandoffClientTest
         assertThat(SocketFds.socketInode(SocketFds.fdOf((ServerSocketChannel)adopted.getTransport()))).isEqualTo(inode);
         assertThat(inherited.describe(ListenerNames.of(newServer)).get(0)).contains("127.0.0.1:" + port).contains("inode " + inode).contains("handed off by generation 1");
 
+        oldServer.stop();
+        try (RawHttp http = new RawHttp(port))
+        {
+            assertThat(http.get("/").body()).isEqualTo("new");
+        }
+    }
+
+    @Test
+    void aPlainServerConnectorIsOpenedOnTheHandedOffSocket() throws Exception
+    {
+        oldServer = server("http", "old", 0);
+        oldServer.start();
+        int port = ((ServerConnector)oldServer.getConnectors()[0]).getLocalPort();
+        listener = new HandoffListener(tmp);
+        CompletableFuture<String> old = oldGeneration("http", "COMMIT");
+
+        HandoffClient client = client();
+        // e.g. a connector that a --config file added: it has no adoption seam, so the handoff opens it
+        newServer = server(new ServerConnector(new Server()), "http", "new", 1);
+        client.receive(newServer);
+        newServer.start();
+        client.ready();
+        assertThat(old.get(10, TimeUnit.SECONDS)).startsWith("READY ");
+        client.commit(() -> { });
+        assertThat(((ServerConnector)newServer.getConnectors()[0]).getLocalPort()).isEqualTo(port);
+        assertThat(inherited.origin("http")).contains("handed off by generation 1");
         oldServer.stop();
         try (RawHttp http = new RawHttp(port))
         {
