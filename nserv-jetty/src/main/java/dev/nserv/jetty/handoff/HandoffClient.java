@@ -7,6 +7,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -14,7 +15,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.sun.jna.LastErrorException;
+import dev.nserv.jetty.SocketActivationConnector;
 import dev.nserv.jetty.ThrottledServerConnector;
+import dev.nserv.jetty.sockets.InheritedListeners;
+import dev.nserv.jetty.sockets.LibC;
+import dev.nserv.jetty.sockets.ListenerNames;
+import dev.nserv.jetty.sockets.SocketFds;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
@@ -23,7 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The successor's side of a restart: connects to the previous generation (socket and token from the
  * environment), receives every listening socket with its connector name plus the previous generation's stdout and
- * stderr, adopts the sockets before the server starts, and after the start reports READY and waits for COMMIT.
+ * stderr, and puts the sockets into {@link InheritedListeners} under those names before the server starts (each
+ * {@link SocketActivationConnector} takes its own when it opens); after the start it reports READY and waits for
+ * COMMIT.
  * On COMMIT it moves the received stdout and stderr onto fds 1 and 2 (until then its output went through the
  * previous generation, which kept the tail for a roll back report), and from then on watches the connection: its
  * end means the previous generation has stopped, which {@link Restarter} needs before it allows another restart.
@@ -35,8 +43,7 @@ final class HandoffClient
 
     private final Path socket;
     private final String token;
-    private final ListenerRegistry registry;
-    private final ListenerAdopter adopter;
+    private final InheritedListeners listeners;
     private final AtomicBoolean failureSent = new AtomicBoolean();
     private LineChannel channel;
     private int stdoutFd = -1;
@@ -45,12 +52,11 @@ final class HandoffClient
     private long previousPid;
     private Path controlSocket;
 
-    HandoffClient(Path socket, String token, ListenerRegistry registry, ListenerAdopter adopter)
+    HandoffClient(Path socket, String token, InheritedListeners listeners)
     {
         this.socket = socket;
         this.token = token;
-        this.registry = registry;
-        this.adopter = adopter;
+        this.listeners = listeners;
     }
 
     /**
@@ -82,7 +88,7 @@ final class HandoffClient
     }
 
     /**
-     * Receives the listening sockets and opens the connectors on them; before the server starts.
+     * Receives the listening sockets and puts them into the {@link InheritedListeners}; before the server starts.
      * @param server the configured server
      * @throws IOException when the handoff fails or the sockets do not fit the connectors
      */
@@ -97,10 +103,11 @@ final class HandoffClient
             throw new IOException("cannot reach the previous generation at " + socket + " (" + HandoffProtocol.ENV_SOCKET + "): " + x.getMessage(), x);
         }
         channel.writeLine(HandoffProtocol.HELLO + " " + token + " " + ProcessHandle.current().pid());
-        List<ServerConnector> connectors = ListenerAdopter.serverConnectors(server);
+        List<ListenerNames.Named> connectors = ListenerNames.of(server);
         LineChannel.LineWithFds message = channel.receiveLineWithFds(HandoffProtocol.STDIO_FDS + Math.max(connectors.size(), 16));
         int[] fds = message.fds;
-        boolean adopted = false;
+        Map<String, ServerSocketChannel> received = new LinkedHashMap<>();
+        boolean complete = false;
         try
         {
             if (message.line == null)
@@ -123,8 +130,8 @@ final class HandoffClient
             stderrFd = fds[1];
 
             List<String> keys = new ArrayList<>();
-            for (int i = 0; i < connectors.size(); i++)
-                keys.add(ListenerRegistry.key(connectors.get(i), i));
+            for (ListenerNames.Named connector : connectors)
+                keys.add(connector.name());
             for (String name : names)
             {
                 if (!keys.contains(name))
@@ -135,23 +142,30 @@ final class HandoffClient
             for (int i = 0; i < names.size(); i++)
             {
                 int fd = fds[HandoffProtocol.STDIO_FDS + i];
-                ServerConnector connector = connectors.get(keys.indexOf(names.get(i)));
-                ServerSocketChannel listener = SocketFds.toServerSocketChannel(fd, "handed-off listener '" + names.get(i) + "' (fd " + fd + ")");
+                received.put(names.get(i), SocketFds.toServerSocketChannel(fd, "handed-off listener '" + names.get(i) + "' (fd " + fd + ")"));
                 // from here the channel owns the fd
                 fds[HandoffProtocol.STDIO_FDS + i] = -1;
-                adopter.adoptChannel(connector, names.get(i), listener, source);
-                applyLimit(connector, names.get(i), i < limits.size() ? limits.get(i) : "");
+            }
+            for (int i = 0; i < names.size(); i++)
+            {
+                String name = names.get(i);
+                ServerConnector connector = connectors.get(keys.indexOf(name)).connector();
+                if (connector instanceof SocketActivationConnector)
+                    listeners.put(name, received.get(name), source);
+                else // e.g. a ThrottledServerConnector that a --config file added: opened on the socket here
+                    listeners.open(connector, name, new InheritedListeners.Inherited(received.get(name), source));
+                applyLimit(connector, name, i < limits.size() ? limits.get(i) : "");
             }
             for (String key : keys)
             {
                 if (!names.contains(key))
                     LOG.info("connector '{}' is new in this generation: it binds its configured port", key);
             }
-            adopted = true;
+            complete = true;
         }
         finally
         {
-            if (!adopted)
+            if (!complete)
             {
                 for (int fd : fds)
                 {
@@ -160,7 +174,21 @@ final class HandoffClient
                 }
                 stdoutFd = -1;
                 stderrFd = -1;
+                for (ServerSocketChannel listener : received.values())
+                    closeQuietly(listener);
             }
+        }
+    }
+
+    private static void closeQuietly(ServerSocketChannel listener)
+    {
+        try
+        {
+            listener.close();
+        }
+        catch (IOException ignored)
+        {
+            // the successor's start fails anyway; the fd is released either way
         }
     }
 

@@ -7,6 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 
+import dev.nserv.jetty.sockets.SocketFds;
+
 /**
  * A blocking Unix domain stream connection that carries text lines, and once a line with file descriptors
  * attached. Lines are read a byte at a time on purpose: nothing is read ahead, so a message that carries fds

@@ -5,6 +5,7 @@ import java.io.IOException;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.ptr.IntByReference;
+import dev.nserv.jetty.sockets.LibC;
 
 /**
  * The process id, user id and group id of the peer of a connected Unix domain socket, as the kernel

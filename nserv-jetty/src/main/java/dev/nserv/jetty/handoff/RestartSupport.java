@@ -11,8 +11,9 @@ import dev.nserv.jetty.WebappGate;
 import dev.nserv.jetty.ctl.ControlCommands;
 import dev.nserv.jetty.ctl.ControlPaths;
 import dev.nserv.jetty.ctl.ControlServer;
+import dev.nserv.jetty.sockets.InheritedListeners;
+import dev.nserv.jetty.sockets.ListenerNames;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,9 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Equips an {@link NservServer} with socket adoption, zero-downtime restart and the {@code ctl} control socket.
  * <p>
- * Before the start, each connector adopts an inherited listening socket instead of binding when there is one:
- * from the previous generation (handoff), else from systemd ({@code LISTEN_FDS}), else an inetd-style listener on
- * fd 0. After the start it binds the control socket, writes the pid file, notifies systemd ({@code READY=1}) and
+ * Before the start, a successor receives its predecessor's listening sockets into {@link InheritedListeners}, where
+ * each {@link dev.nserv.jetty.SocketActivationConnector} finds its own (as it finds systemd's or fd 0's in a first
+ * generation). After the start it binds the control socket, writes the pid file, notifies systemd ({@code READY=1}) and
  * makes SIGHUP trigger a restart. A successor first reports READY to the previous generation and takes over the
  * control socket, pid file, stdout/stderr and systemd's main pid only once that generation commits.
  * <p>
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * NservServer nserv = ...;                          // configured, not started
  * RestartSupport support = RestartSupport.install(nserv, new RestartOptions());
- * nserv.start();                                    // adopts, starts, then binds the control socket
+ * nserv.start();                                    // starts (connectors adopt), then binds the control socket
  * support.getRestarter().restart();                 // or: java -jar nserv.jar ctl restart, or kill -HUP
  * }</pre>
  */
@@ -42,7 +43,7 @@ public final class RestartSupport implements NservServer.StartHook
     private final NservServer nserv;
     private final RestartOptions options;
     private final Map<String, String> env;
-    private final ListenerRegistry registry = new ListenerRegistry();
+    private final InheritedListeners listeners = InheritedListeners.process();
     private final SdNotify sdNotify;
     private final Restarter restarter;
     private final PidFile pidFile;
@@ -55,7 +56,7 @@ public final class RestartSupport implements NservServer.StartHook
         this.options = options;
         this.env = env;
         this.sdNotify = new SdNotify(env.get("NOTIFY_SOCKET"));
-        this.restarter = new Restarter(nserv, registry, sdNotify);
+        this.restarter = new Restarter(nserv, listeners, sdNotify);
         this.pidFile = options.getPidFile() == null ? null : new PidFile(options.getPidFile());
         restarter.setSuccessorCommand(options.getSuccessorCommand());
         restarter.setReadyTimeout(options.getReadyTimeout().toMillis());
@@ -99,11 +100,11 @@ public final class RestartSupport implements NservServer.StartHook
     public void beforeStart(NservServer server) throws Exception
     {
         Server jetty = server.getServer();
-        ListenerAdopter adopter = new ListenerAdopter(registry, env, options.isInheritFd0());
+        listeners.setRequireFd0(options.isInheritFd0());
         if (HandoffClient.isSuccessor(env))
         {
             // sockets come from the previous generation only; LISTEN_* and fd 0 are not this process's
-            handoff = new HandoffClient(Path.of(env.get(HandoffProtocol.ENV_SOCKET)), env.getOrDefault(HandoffProtocol.ENV_TOKEN, ""), registry, adopter);
+            handoff = new HandoffClient(Path.of(env.get(HandoffProtocol.ENV_SOCKET)), env.getOrDefault(HandoffProtocol.ENV_TOKEN, ""), listeners);
             try
             {
                 handoff.receive(jetty);
@@ -114,10 +115,6 @@ public final class RestartSupport implements NservServer.StartHook
                 throw x;
             }
             restarter.setPredecessor(handoff.previousGeneration(), handoff.previousPid());
-        }
-        else
-        {
-            adopter.adopt(jetty);
         }
         if (options.getControlSocket() == null)
             ControlPaths.ensurePrivateDirectory(ControlPaths.defaultDirectory());
@@ -192,10 +189,10 @@ public final class RestartSupport implements NservServer.StartHook
             return options.getControlSocket().toAbsolutePath();
         if (handoff != null && handoff.controlSocket() != null)
             return handoff.controlSocket();
-        List<ServerConnector> connectors = ListenerAdopter.serverConnectors(server.getServer());
+        List<ListenerNames.Named> connectors = ListenerNames.of(server.getServer());
         if (connectors.isEmpty())
             throw new IOException("no connector to name the control socket after; set a control socket path");
-        return ControlPaths.defaultSocket(ControlPaths.defaultDirectory(), connectors.get(0).getLocalPort());
+        return ControlPaths.defaultSocket(ControlPaths.defaultDirectory(), connectors.get(0).connector().getLocalPort());
     }
 
     private void restartOnHangup()

@@ -18,6 +18,11 @@ import java.util.function.Consumer;
 
 import dev.nserv.jetty.NservServer;
 import dev.nserv.jetty.ThrottledServerConnector;
+import dev.nserv.jetty.sockets.InheritedListeners;
+import dev.nserv.jetty.sockets.LibC;
+import dev.nserv.jetty.sockets.ListenerNames;
+import dev.nserv.jetty.sockets.SocketFds;
+import dev.nserv.jetty.sockets.SystemdListeners;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
@@ -52,7 +57,7 @@ public class Restarter
     private static final long KEEP_ALIVE_WAIT_MS = 3000;
 
     private final NservServer nserv;
-    private final ListenerRegistry registry;
+    private final InheritedListeners listeners;
     private final SdNotify sdNotify;
     private final AtomicBoolean inProgress = new AtomicBoolean();
     private volatile Duration readyTimeout = RestartOptions.DEFAULT_READY_TIMEOUT;
@@ -68,10 +73,10 @@ public class Restarter
     private volatile LineChannel committedChannel;
     private volatile Consumer<String> abortCurrent = why -> { };
 
-    Restarter(NservServer nserv, ListenerRegistry registry, SdNotify sdNotify)
+    Restarter(NservServer nserv, InheritedListeners listeners, SdNotify sdNotify)
     {
         this.nserv = nserv;
-        this.registry = registry;
+        this.listeners = listeners;
         this.sdNotify = sdNotify;
     }
 
@@ -187,7 +192,7 @@ public class Restarter
     @ManagedAttribute(value = "Listening sockets: connector, address, socket inode, origin", readonly = true)
     public List<String> getListeners()
     {
-        return registry.describe(ListenerAdopter.serverConnectors(nserv.getServer()));
+        return listeners.describe(ListenerNames.of(nserv.getServer()));
     }
 
     /**
@@ -355,7 +360,7 @@ public class Restarter
     {
         long started = System.nanoTime();
         int nextGeneration = nserv.getGeneration() + 1;
-        List<ServerConnector> connectors = ListenerAdopter.serverConnectors(nserv.getServer());
+        List<ListenerNames.Named> connectors = ListenerNames.of(nserv.getServer());
         List<String> names = new ArrayList<>();
         List<String> limits = new ArrayList<>();
         int[] fds = new int[HandoffProtocol.STDIO_FDS + connectors.size()];
@@ -365,8 +370,8 @@ public class Restarter
         {
             for (int i = 0; i < connectors.size(); i++)
             {
-                ServerConnector connector = connectors.get(i);
-                String name = ListenerRegistry.key(connector, i);
+                ServerConnector connector = connectors.get(i).connector();
+                String name = connectors.get(i).name();
                 if (!(connector.getTransport() instanceof ServerSocketChannel listener) || !listener.isOpen())
                     throw new RestartFailedException("restart failed: connector '" + name + "' has no open listening socket to hand over");
                 names.add(name);

@@ -5,6 +5,8 @@ import java.util.Arrays;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import dev.nserv.jetty.sockets.LibC;
+import dev.nserv.jetty.sockets.SocketFds;
 
 /**
  * Sends and receives file descriptors over a connected Unix domain stream socket ({@code SCM_RIGHTS}).

@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import dev.nserv.jetty.sockets.LibC;
+import dev.nserv.jetty.sockets.SocketFds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -13,9 +13,9 @@
  * the previous generation is still draining; the successor is not ready until the old generation has committed the
  * handoff, and from then on the old generation only drains.
  * <p>
- * At start, connectors adopt inherited listening sockets instead of binding: from the previous generation, from
- * systemd ({@code LISTEN_FDS}) or inetd style from fd 0; anything that is not a listening TCP socket is a startup
- * error. {@link dev.nserv.jetty.handoff.RestartSupport} installs all of it on an
+ * A successor puts the sockets it receives into {@link dev.nserv.jetty.sockets.InheritedListeners} before it
+ * starts; its {@link dev.nserv.jetty.SocketActivationConnector}s adopt them there, as a first generation's adopt
+ * systemd's ({@code LISTEN_FDS}) or fd 0's. {@link dev.nserv.jetty.handoff.RestartSupport} installs all of it on an
  * {@link dev.nserv.jetty.NservServer}; {@link dev.nserv.jetty.handoff.Restarter} is the trigger (JMX name
  * {@code dev.nserv.jetty.handoff:type=restarter,id=0}, also reached by {@code ctl restart} and SIGHUP).
  * Linux, 64-bit.

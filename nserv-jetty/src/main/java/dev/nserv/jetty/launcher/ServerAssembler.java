@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import dev.nserv.jetty.NservServer;
+import dev.nserv.jetty.SocketActivationConnector;
 import dev.nserv.jetty.TcpKeepAlive;
 import dev.nserv.jetty.ThrottledServerConnector;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
@@ -75,7 +76,7 @@ final class ServerAssembler
             httpConfig.setSecureScheme("https");
             httpConfig.setSecurePort(options.httpsPort);
         }
-        ThrottledServerConnector http = new ThrottledServerConnector(server, options.acceptors, -1,
+        SocketActivationConnector http = new SocketActivationConnector(server, options.acceptors, -1,
             new HttpConnectionFactory(httpConfig), new HTTP2CServerConnectionFactory(httpConfig));
         configure(http, HTTP, options.port);
         server.addConnector(http);
@@ -95,7 +96,7 @@ final class ServerAssembler
             ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
             alpn.setDefaultProtocol("http/1.1");
             SslConnectionFactory tls = new SslConnectionFactory(sslContextFactory(), alpn.getProtocol());
-            ThrottledServerConnector https = new ThrottledServerConnector(server, options.acceptors, -1,
+            SocketActivationConnector https = new SocketActivationConnector(server, options.acceptors, -1,
                 tls, alpn, new HTTP2ServerConnectionFactory(httpsConfig), new HttpConnectionFactory(httpsConfig));
             configure(https, HTTPS, options.httpsPort);
             server.addConnector(https);
@@ -124,7 +125,7 @@ final class ServerAssembler
         nserv.getServer().addBean(new MBeanContainer(ManagementFactory.getPlatformMBeanServer()));
     }
 
-    private void configure(ThrottledServerConnector connector, String name, int port)
+    private void configure(SocketActivationConnector connector, String name, int port)
     {
         connector.setName(name);
         connector.setHost(options.host);

@@ -4,13 +4,16 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import dev.nserv.jetty.RawHttp;
+import dev.nserv.jetty.SocketActivationConnector;
+import dev.nserv.jetty.sockets.InheritedListeners;
+import dev.nserv.jetty.sockets.ListenerNames;
+import dev.nserv.jetty.sockets.SocketFds;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -31,6 +34,8 @@ class HandoffClientTest
     private Server oldServer;
     private Server newServer;
     private HandoffListener listener;
+    // the new server's source of inherited sockets; this JVM's own (systemd, fd 0) stays out of the test
+    private final InheritedListeners inherited = new InheritedListeners(Map.of(), ProcessHandle.current().pid(), false);
 
     @AfterEach
     void stop() throws Exception
@@ -43,10 +48,16 @@ class HandoffClientTest
             oldServer.stop();
     }
 
-    private static Server server(String name, String answer, int port)
+    private Server server(String name, String answer, int port)
     {
-        Server server = new Server();
-        ServerConnector connector = new ServerConnector(server);
+        SocketActivationConnector connector = new SocketActivationConnector(new Server());
+        connector.setInheritedListeners(inherited);
+        return server(connector, name, answer, port);
+    }
+
+    private static Server server(ServerConnector connector, String name, String answer, int port)
+    {
+        Server server = connector.getServer();
         connector.setName(name);
         connector.setHost("127.0.0.1");
         connector.setPort(port);
@@ -86,9 +97,9 @@ class HandoffClientTest
         });
     }
 
-    private HandoffClient client(ListenerRegistry registry)
+    private HandoffClient client()
     {
-        return new HandoffClient(listener.path(), listener.token(), registry, new ListenerAdopter(registry, Map.of(), false));
+        return new HandoffClient(listener.path(), listener.token(), inherited);
     }
 
     @Test
@@ -101,8 +112,7 @@ class HandoffClientTest
         listener = new HandoffListener(tmp);
         CompletableFuture<String> old = oldGeneration("http", "COMMIT");
 
-        ListenerRegistry registry = new ListenerRegistry();
-        HandoffClient client = client(registry);
+        HandoffClient client = client();
         newServer = server("http", "new", 1);
         client.receive(newServer);
         newServer.start();
@@ -115,8 +125,34 @@ class HandoffClientTest
         ServerConnector adopted = (ServerConnector)newServer.getConnectors()[0];
         assertThat(adopted.getLocalPort()).isEqualTo(port);
         assertThat(SocketFds.socketInode(SocketFds.fdOf((ServerSocketChannel)adopted.getTransport()))).isEqualTo(inode);
-        assertThat(registry.describe(List.of(adopted)).get(0)).contains("127.0.0.1:" + port).contains("inode " + inode).contains("handed off by generation 1");
+        assertThat(inherited.describe(ListenerNames.of(newServer)).get(0)).contains("127.0.0.1:" + port).contains("inode " + inode).contains("handed off by generation 1");
 
+        oldServer.stop();
+        try (RawHttp http = new RawHttp(port))
+        {
+            assertThat(http.get("/").body()).isEqualTo("new");
+        }
+    }
+
+    @Test
+    void aPlainServerConnectorIsOpenedOnTheHandedOffSocket() throws Exception
+    {
+        oldServer = server("http", "old", 0);
+        oldServer.start();
+        int port = ((ServerConnector)oldServer.getConnectors()[0]).getLocalPort();
+        listener = new HandoffListener(tmp);
+        CompletableFuture<String> old = oldGeneration("http", "COMMIT");
+
+        HandoffClient client = client();
+        // e.g. a connector that a --config file added: it has no adoption seam, so the handoff opens it
+        newServer = server(new ServerConnector(new Server()), "http", "new", 1);
+        client.receive(newServer);
+        newServer.start();
+        client.ready();
+        assertThat(old.get(10, TimeUnit.SECONDS)).startsWith("READY ");
+        client.commit(() -> { });
+        assertThat(((ServerConnector)newServer.getConnectors()[0]).getLocalPort()).isEqualTo(port);
+        assertThat(inherited.origin("http")).contains("handed off by generation 1");
         oldServer.stop();
         try (RawHttp http = new RawHttp(port))
         {
@@ -131,7 +167,7 @@ class HandoffClientTest
         oldServer.start();
         listener = new HandoffListener(tmp);
         CompletableFuture<String> old = oldGeneration("http", "ABORT " + HandoffProtocol.encode("not ready within 60000 ms"));
-        HandoffClient client = client(new ListenerRegistry());
+        HandoffClient client = client();
         newServer = server("http", "new", 1);
         client.receive(newServer);
         newServer.start();
@@ -147,7 +183,7 @@ class HandoffClientTest
         int port = ((ServerConnector)oldServer.getConnectors()[0]).getLocalPort();
         listener = new HandoffListener(tmp);
         CompletableFuture<String> old = oldGeneration("https", "COMMIT");
-        HandoffClient client = client(new ListenerRegistry());
+        HandoffClient client = client();
         newServer = server("http", "new", 1);
         assertThatThrownBy(() -> client.receive(newServer))
             .hasMessageContaining("handed over the listener of connector 'https' but this server has no connector of that name [http]");

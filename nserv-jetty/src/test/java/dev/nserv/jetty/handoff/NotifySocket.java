@@ -9,6 +9,7 @@ import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import dev.nserv.jetty.sockets.LibC;
 
 /**
  * Plays systemd's side of sd_notify in tests: a Unix datagram socket (a path, or an abstract name starting with

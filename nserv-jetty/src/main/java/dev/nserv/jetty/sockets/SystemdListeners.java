@@ -1,4 +1,4 @@
-package dev.nserv.jetty.handoff;
+package dev.nserv.jetty.sockets;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,8 +9,8 @@ import java.util.Set;
 
 /**
  * Reads systemd's socket activation variables ({@code LISTEN_PID}, {@code LISTEN_FDS}, {@code LISTEN_FDNAMES})
- * and decides which inherited fd goes to which connector. It only plans; {@link ListenerAdopter} validates and
- * adopts the fds.
+ * and decides which inherited fd goes to which connector. It only plans; {@link InheritedListeners} validates the
+ * fds and keeps them for their connectors.
  * <p>
  * The fds are 3, 4, ... ({@code SD_LISTEN_FDS_START}). When every name in {@code LISTEN_FDNAMES} is the name
  * of a connector (set {@code FileDescriptorName=http} in the .socket unit), fds go by name; when no name matches
@@ -23,12 +23,12 @@ import java.util.Set;
  *     SystemdListeners.plan(System.getenv(), ProcessHandle.current().pid(), List.of("http", "https"));
  * }</pre>
  */
-final class SystemdListeners
+public final class SystemdListeners
 {
     /** The first fd systemd passes. */
     static final int LISTEN_FDS_START = 3;
     /** The variables that carry socket activation; never passed on to a successor. */
-    static final List<String> VARIABLES = List.of("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES");
+    public static final List<String> VARIABLES = List.of("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES");
 
     private SystemdListeners()
     {

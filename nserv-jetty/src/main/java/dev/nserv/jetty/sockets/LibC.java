@@ -1,4 +1,4 @@
-package dev.nserv.jetty.handoff;
+package dev.nserv.jetty.sockets;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
@@ -13,9 +13,10 @@ import com.sun.jna.ptr.IntByReference;
  * <p>
  * Linux on a 64-bit platform only: {@code size_t} and {@code ssize_t} are mapped to Java {@code long},
  * and the constants below are the generic Linux values (the same on x86_64 and aarch64).
- * Every call that fails throws {@link LastErrorException} carrying {@code errno}.
+ * Every call that fails throws {@link LastErrorException} carrying {@code errno}. Public only so that nserv's
+ * handoff package can share it; not an API for applications.
  */
-interface LibC extends Library
+public interface LibC extends Library
 {
     int EINTR = 4;
     int EBADF = 9;

@@ -1,4 +1,4 @@
-package dev.nserv.jetty.handoff;
+package dev.nserv.jetty.sockets;
 
 import java.util.List;
 import java.util.Map;

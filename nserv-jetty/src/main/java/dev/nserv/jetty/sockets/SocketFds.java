@@ -1,4 +1,4 @@
-package dev.nserv.jetty.handoff;
+package dev.nserv.jetty.sockets;
 
 import java.io.FileDescriptor;
 import java.io.IOException;
@@ -26,9 +26,10 @@ import com.sun.jna.ptr.IntByReference;
  * constructor and {@code getFDVal()} by reflection. That needs
  * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} (nserv.jar's manifest carries
  * {@code Add-Opens: java.base/sun.nio.ch} for {@code java -jar}); without it every method fails with a
- * message that names the missing flag.
+ * message that names the missing flag. Public only so that nserv's handoff package can share it; not an API for
+ * applications.
  */
-final class SocketFds
+public final class SocketFds
 {
     private static final String OPENS_HINT =
         "start the JVM with --add-opens java.base/sun.nio.ch=ALL-UNNAMED (java -jar nserv.jar has it in its manifest)";
@@ -44,7 +45,7 @@ final class SocketFds
      * @return the socket's protocol family
      * @throws IOException naming the fd and what it is instead, when it is not a listening TCP socket
      */
-    static ProtocolFamily checkListeningTcp(int fd, String what) throws IOException
+    public static ProtocolFamily checkListeningTcp(int fd, String what) throws IOException
     {
         int type;
         try
@@ -79,7 +80,7 @@ final class SocketFds
      * @param fd the file descriptor
      * @return false for a regular file, tty, pipe, /dev/null or a closed fd
      */
-    static boolean isSocket(int fd)
+    public static boolean isSocket(int fd)
     {
         // /proc first: it needs no native call, so a start without inherited sockets never loads JNA (about
         // 30 ms of start-up, measured); getsockopt where /proc is missing.
@@ -129,7 +130,7 @@ final class SocketFds
      * @param fd the file descriptor
      * @return the link target, or {@code "closed"} when the fd is not open
      */
-    static String describe(int fd)
+    public static String describe(int fd)
     {
         try
         {
@@ -146,7 +147,7 @@ final class SocketFds
      * @param fd a socket file descriptor
      * @return the inode, or -1 when the fd is not a socket
      */
-    static long socketInode(int fd)
+    public static long socketInode(int fd)
     {
         String link = describe(fd);
         if (link.startsWith("socket:[") && link.endsWith("]"))
@@ -160,7 +161,7 @@ final class SocketFds
      * @return the new fd
      * @throws IOException when the duplication fails
      */
-    static int dupCloexec(int fd) throws IOException
+    public static int dupCloexec(int fd) throws IOException
     {
         try
         {
@@ -177,7 +178,7 @@ final class SocketFds
      * @param fd the file descriptor
      * @throws IOException when fcntl fails
      */
-    static void setCloexec(int fd) throws IOException
+    public static void setCloexec(int fd) throws IOException
     {
         try
         {
@@ -194,7 +195,7 @@ final class SocketFds
      * Closes a raw fd, ignoring errors; for fds that no channel owns yet.
      * @param fd the file descriptor
      */
-    static void closeQuietly(int fd)
+    public static void closeQuietly(int fd)
     {
         try
         {
@@ -214,7 +215,7 @@ final class SocketFds
      * @return a bound channel that Jetty's {@code ServerConnector.open(ServerSocketChannel)} accepts
      * @throws IOException when the fd is not a listening TCP socket or the JDK refuses the conversion
      */
-    static ServerSocketChannel toServerSocketChannel(int fd, String what) throws IOException
+    public static ServerSocketChannel toServerSocketChannel(int fd, String what) throws IOException
     {
         ProtocolFamily family = checkListeningTcp(fd, what);
         try
@@ -243,7 +244,7 @@ final class SocketFds
      * @return its fd
      * @throws IOException when the channel is not a JDK socket channel or sun.nio.ch is not open to nserv
      */
-    static int fdOf(Channel channel) throws IOException
+    public static int fdOf(Channel channel) throws IOException
     {
         try
         {
