@@ -1,5 +1,6 @@
 package dev.nserv.jetty.handoff;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.ServerSocketChannel;
@@ -30,7 +31,7 @@ class HandoffClientTest
 
     private Server oldServer;
     private Server newServer;
-    private HandoffListener listener;
+    private HandoffServer listener;
 
     @AfterEach
     void stop() throws Exception
@@ -63,25 +64,25 @@ class HandoffClientTest
         return server;
     }
 
-    /** Plays the old generation: HELLO, then HANDOFF with stdout, stderr and the listener, then the decision. */
-    private CompletableFuture<String> oldGeneration(String connectorName, String decision)
+    /** The old generation: hands over stdout, stderr and the old server's listener, then commits or rolls back. */
+    private CompletableFuture<String> oldGeneration(String connectorName, String abortCause)
     {
         return CompletableFuture.supplyAsync(() ->
         {
-            try (LineChannel channel = listener.accept())
+            try
             {
-                String hello = channel.readLine();
-                assertThat(hello).startsWith("HELLO " + listener.token() + " ");
                 int fd = SocketFds.fdOf((ServerSocketChannel)((ServerConnector)oldServer.getConnectors()[0]).getTransport());
-                channel.sendLineWithFds("HANDOFF generation=1 pid=" + ProcessHandle.current().pid() + " control= listeners=" + connectorName + " limits=", new int[]{1, 2, fd});
-                String reply = channel.readLine();
-                if (reply != null && reply.startsWith("READY"))
-                    channel.writeLine(decision);
-                return reply;
+                listener.handOff(new HandoffServer.Offer(1, ProcessHandle.current().pid(), null, List.of(connectorName), List.of(""), new int[]{fd}),
+                    pid -> pid == ProcessHandle.current().pid());
+                listener.awaitReady();
+                if (abortCause != null)
+                    return "rolled back: " + listener.rollBack(abortCause);
+                listener.commit();
+                return "committed";
             }
-            catch (Exception x)
+            catch (IOException x)
             {
-                throw new RuntimeException(x);
+                return "rolled back: " + listener.rollBack(x.getMessage());
             }
         });
     }
@@ -98,8 +99,8 @@ class HandoffClientTest
         oldServer.start();
         int port = ((ServerConnector)oldServer.getConnectors()[0]).getLocalPort();
         long inode = SocketFds.socketInode(SocketFds.fdOf((ServerSocketChannel)((ServerConnector)oldServer.getConnectors()[0]).getTransport()));
-        listener = new HandoffListener(tmp);
-        CompletableFuture<String> old = oldGeneration("http", "COMMIT");
+        listener = new HandoffServer(tmp);
+        CompletableFuture<String> old = oldGeneration("http", null);
 
         ListenerRegistry registry = new ListenerRegistry();
         HandoffClient client = client(registry);
@@ -107,9 +108,10 @@ class HandoffClientTest
         client.receive(newServer);
         newServer.start();
         client.ready();
-        assertThat(old.get(10, TimeUnit.SECONDS)).startsWith("READY ");
+        assertThat(old.get(10, TimeUnit.SECONDS)).isEqualTo("committed");
         CountDownLatch gone = new CountDownLatch(1);
         client.commit(gone::countDown);
+        listener.close();
         assertThat(gone.await(10, TimeUnit.SECONDS)).as("end of the handoff connection reported").isTrue();
 
         ServerConnector adopted = (ServerConnector)newServer.getConnectors()[0];
@@ -129,8 +131,8 @@ class HandoffClientTest
     {
         oldServer = server("http", "old", 0);
         oldServer.start();
-        listener = new HandoffListener(tmp);
-        CompletableFuture<String> old = oldGeneration("http", "ABORT " + HandoffProtocol.encode("not ready within 60000 ms"));
+        listener = new HandoffServer(tmp);
+        CompletableFuture<String> old = oldGeneration("http", "not ready within 60000 ms");
         HandoffClient client = client(new ListenerRegistry());
         newServer = server("http", "new", 1);
         client.receive(newServer);
@@ -145,14 +147,14 @@ class HandoffClientTest
         oldServer = server("https", "old", 0);
         oldServer.start();
         int port = ((ServerConnector)oldServer.getConnectors()[0]).getLocalPort();
-        listener = new HandoffListener(tmp);
-        CompletableFuture<String> old = oldGeneration("https", "COMMIT");
+        listener = new HandoffServer(tmp);
+        CompletableFuture<String> old = oldGeneration("https", null);
         HandoffClient client = client(new ListenerRegistry());
         newServer = server("http", "new", 1);
         assertThatThrownBy(() -> client.receive(newServer))
             .hasMessageContaining("handed over the listener of connector 'https' but this server has no connector of that name [http]");
         client.failed("no connector https");
-        assertThat(old.get(10, TimeUnit.SECONDS)).isEqualTo("FAILED " + HandoffProtocol.encode("no connector https"));
+        assertThat(old.get(10, TimeUnit.SECONDS)).isEqualTo("rolled back: the successor failed to start: no connector https");
         // the old generation's socket is untouched
         try (Socket socket = new Socket())
         {
