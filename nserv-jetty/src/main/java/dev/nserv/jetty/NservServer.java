@@ -13,7 +13,6 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.eclipse.jetty.util.annotation.ManagedOperation;
@@ -46,11 +45,6 @@ import org.slf4j.LoggerFactory;
 @ManagedObject("nserv server: readiness, graceful exit and generation")
 public class NservServer
 {
-    /** Environment variable that carries the generation number to a successor process. */
-    public static final String GENERATION_ENV = "NSERV_GENERATION";
-    /** Context attribute holding the generation number, for webapps. */
-    public static final String GENERATION_ATTRIBUTE = "dev.nserv.generation";
-
     private static final Logger LOG = LoggerFactory.getLogger(NservServer.class);
 
     /**
@@ -91,8 +85,8 @@ public class NservServer
 
     /**
      * Wraps a Jetty server. The server's current handler (if any) is placed behind a {@link DrainHandler}, unless
-     * the server's handler already is one. The generation starts at the value of the {@value #GENERATION_ENV}
-     * environment variable, else 1.
+     * the server's handler already is one. The generation starts at the value
+     * {@link Generation#inherited()} reads, else 1.
      * @param server the server to manage; configure its connectors and handlers before {@link #start()}
      */
     public NservServer(Server server)
@@ -108,25 +102,8 @@ public class NservServer
             drainHandler = new DrainHandler(current);
             server.setHandler(drainHandler);
         }
-        generation = generationFromEnvironment(System.getenv(GENERATION_ENV));
+        generation = Generation.inherited();
         server.addBean(this);
-    }
-
-    static int generationFromEnvironment(String value)
-    {
-        if (value == null || value.isBlank())
-            return 1;
-        try
-        {
-            int parsed = Integer.parseInt(value.trim());
-            if (parsed >= 1)
-                return parsed;
-        }
-        catch (NumberFormatException ignored)
-        {
-            // reported below
-        }
-        throw new IllegalArgumentException(GENERATION_ENV + " must be a positive integer, was '" + value + "'");
     }
 
     /**
@@ -289,8 +266,7 @@ public class NservServer
         if (server.getBean(WebappGate.class) == null)
             server.addBean(new WebappGate(server), true);
         server.start();
-        for (ContextHandler context : server.getDescendants(ContextHandler.class))
-            context.setAttribute(GENERATION_ATTRIBUTE, generation);
+        Generation.publishAttribute(server, generation);
         drainHandler.setReady(true);
         try
         {

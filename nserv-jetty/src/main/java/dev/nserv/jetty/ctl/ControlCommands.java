@@ -5,8 +5,8 @@ import java.util.List;
 
 import dev.nserv.jetty.NservServer;
 import dev.nserv.jetty.ThrottledServerConnector;
+import dev.nserv.jetty.handoff.RestartControl;
 import dev.nserv.jetty.handoff.RestartFailedException;
-import dev.nserv.jetty.handoff.Restarter;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -23,13 +23,13 @@ import org.eclipse.jetty.server.ServerConnector;
 public final class ControlCommands implements ControlServer.Handler
 {
     private final NservServer nserv;
-    private final Restarter restarter;
+    private final RestartControl restarter;
 
     /**
      * @param nserv the server
-     * @param restarter its restarter
+     * @param restarter its restart trigger
      */
-    public ControlCommands(NservServer nserv, Restarter restarter)
+    public ControlCommands(NservServer nserv, RestartControl restarter)
     {
         this.nserv = nserv;
         this.restarter = restarter;

@@ -2,81 +2,97 @@ package dev.nserv.jetty.handoff;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
+import dev.nserv.jetty.Generation;
 import dev.nserv.jetty.NservServer;
 import dev.nserv.jetty.Signals;
 import dev.nserv.jetty.WebappGate;
-import dev.nserv.jetty.ctl.ControlCommands;
-import dev.nserv.jetty.ctl.ControlPaths;
-import dev.nserv.jetty.ctl.ControlServer;
 import dev.nserv.jetty.sockets.InheritedListeners;
-import dev.nserv.jetty.sockets.ListenerNames;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Equips an {@link NservServer} with socket adoption, zero-downtime restart and the {@code ctl} control socket.
+ * Equips an {@link NservServer} with socket adoption and zero-downtime restart, and runs the
+ * {@link HandoverParticipant}s through each change of generation.
  * <p>
- * Before the start, a successor receives its predecessor's listening sockets into {@link InheritedListeners}, where
- * each {@link dev.nserv.jetty.SocketActivationConnector} finds its own (as it finds systemd's or fd 0's in a first
- * generation). After the start it binds the control socket, writes the pid file, notifies systemd ({@code READY=1}) and
- * makes SIGHUP trigger a restart. A successor first reports READY to the previous generation and takes over the
- * control socket, pid file, stdout/stderr and systemd's main pid only once that generation commits.
+ * Before the start, each connector adopts an inherited listening socket instead of binding when there is one:
+ * from the previous generation (handoff), else from systemd ({@code LISTEN_FDS}), else an inetd-style listener on
+ * fd 0. After the start every participant gets {@code beforeReady}; a successor then reports READY to the previous
+ * generation and, once that generation commits, every participant gets {@code serving} (the pid file, systemd's
+ * {@code READY=1}, and whatever was added, e.g. the {@code ctl} control socket). SIGHUP triggers a restart.
  * <p>
- * Invariant: at any moment there are one or two generations, and at most one of them is not ready.
+ * The invariant and the error policy are stated once, in {@link dev.nserv.jetty.handoff the package} and in
+ * {@link HandoverParticipant}.
  *
  * <pre>{@code
  * NservServer nserv = ...;                          // configured, not started
  * RestartSupport support = RestartSupport.install(nserv, new RestartOptions());
- * nserv.start();                                    // starts (connectors adopt), then binds the control socket
+ * support.addParticipant(new ControlSocketParticipant(null));   // ctl; it names the control socket
+ * nserv.start();                                    // adopts, starts, then runs the participants
  * support.getRestarter().restart();                 // or: java -jar nserv.jar ctl restart, or kill -HUP
  * }</pre>
  */
-public final class RestartSupport implements NservServer.StartHook
+public final class RestartSupport implements NservServer.StartHook, Restarter.Events
 {
     private static final Logger LOG = LoggerFactory.getLogger(RestartSupport.class);
 
-    private final NservServer nserv;
     private final RestartOptions options;
     private final Map<String, String> env;
     private final InheritedListeners listeners = InheritedListeners.process();
-    private final SdNotify sdNotify;
     private final Restarter restarter;
-    private final PidFile pidFile;
+    private final Handover handover;
+    private final List<HandoverParticipant> participants = new CopyOnWriteArrayList<>();
+    private final List<HandoverParticipant> builtIn;
     private HandoffClient handoff;
-    private volatile ControlServer controlServer;
 
     private RestartSupport(NservServer nserv, RestartOptions options, Map<String, String> env)
     {
-        this.nserv = nserv;
         this.options = options;
         this.env = env;
-        this.sdNotify = new SdNotify(env.get("NOTIFY_SOCKET"));
-        this.restarter = new Restarter(nserv, listeners, sdNotify);
-        this.pidFile = options.getPidFile() == null ? null : new PidFile(options.getPidFile());
+        this.restarter = new Restarter(nserv, listeners, this);
+        this.handover = new Handover(nserv, restarter);
         restarter.setSuccessorCommand(options.getSuccessorCommand());
         restarter.setReadyTimeout(options.getReadyTimeout().toMillis());
+        SdNotifyParticipant sdNotify = new SdNotifyParticipant(new SdNotify(env.get("NOTIFY_SOCKET")));
+        // systemd hears READY=1 last, once everything else serves
+        builtIn = options.getPidFile() == null ? List.of(sdNotify) : List.of(new PidFileParticipant(new PidFile(options.getPidFile())), sdNotify);
     }
 
     /**
      * Installs restart support; call before {@link NservServer#start()}.
      * @param nserv the server, configured and not started
      * @param options the settings
-     * @return the installed support, for {@link #getRestarter()}
+     * @return the installed support, for {@link #getRestarter()} and {@link #addParticipant}
      */
     public static RestartSupport install(NservServer nserv, RestartOptions options)
     {
         RestartSupport support = new RestartSupport(nserv, options, System.getenv());
         nserv.addStartHook(support);
         // webapps that read the generation while they initialize (before nserv sets the context attribute)
-        System.setProperty("nserv.generation", Integer.toString(nserv.getGeneration()));
+        Generation.publishProperty(nserv.getGeneration());
         // a bean of the server, so that Jetty's MBeanContainer exposes it as dev.nserv.jetty.handoff:type=restarter,id=0
         nserv.getServer().addBean(support.restarter);
         return support;
+    }
+
+    /**
+     * Adds a participant in the changes of generation; before {@link NservServer#start()}. Participants run in the
+     * order they were added, before the pid file and systemd's notification.
+     * @param participant the participant
+     * @return this
+     */
+    public RestartSupport addParticipant(HandoverParticipant participant)
+    {
+        if (participant == null)
+            throw new IllegalArgumentException("participant must not be null");
+        participants.add(participant);
+        return this;
     }
 
     /**
@@ -88,12 +104,11 @@ public final class RestartSupport implements NservServer.StartHook
     }
 
     /**
-     * @return the control socket path, once the server has started
+     * @return the settings this support was installed with
      */
-    public Path getControlSocket()
+    public RestartOptions getOptions()
     {
-        ControlServer server = controlServer;
-        return server == null ? null : server.path();
+        return options;
     }
 
     @Override
@@ -114,10 +129,9 @@ public final class RestartSupport implements NservServer.StartHook
                 handoff.failed(x.getMessage());
                 throw x;
             }
-            restarter.setPredecessor(handoff.previousGeneration(), handoff.previousPid());
+            restarter.state().predecessor(new RestartState.Neighbour(handoff.previousGeneration(), handoff.previousPid(), null));
+            handover.setPredecessor(handoff);
         }
-        if (options.getControlSocket() == null)
-            ControlPaths.ensurePrivateDirectory(ControlPaths.defaultDirectory());
         // early, so that a SIGHUP during the start is refused ("not ready yet") instead of ending the JVM
         try
         {
@@ -133,66 +147,77 @@ public final class RestartSupport implements NservServer.StartHook
     @Override
     public void afterStart(NservServer server) throws Exception
     {
-        Path path = controlSocketPath(server);
-        ControlServer control = new ControlServer(path, new ControlCommands(server, restarter));
-        control.bindTemporary();
+        try
+        {
+            for (HandoverParticipant participant : all())
+                participant.beforeReady(handover);
+            if (handoff != null)
+                handoff.ready();
+        }
+        catch (Exception x)
+        {
+            // the previous generation rolls back (or did already) and keeps serving
+            if (handoff != null)
+                handoff.failed(x.getMessage());
+            throw x;
+        }
         if (handoff != null)
+            handoff.commit(() -> restarter.state().predecessor(null));
+        // From here a successor serves alone: nothing below may abort its start, only be reported.
+        for (HandoverParticipant participant : all())
         {
             try
             {
-                handoff.ready();
+                participant.serving(handover);
             }
             catch (Exception x)
             {
-                // the previous generation rolled back (or is gone undecided while alive): it keeps serving
-                control.close();
-                handoff.failed(x.getMessage());
-                throw x;
+                if (handoff == null)
+                    throw x;
+                LOG.error("generation {} serves, but {}", server.getGeneration(), x.getMessage(), x);
             }
-            handoff.commit(restarter::predecessorGone);
         }
-        // From here a successor serves alone: nothing below may abort its start, only be reported.
-        restarter.setControlSocket(path);
-        try
-        {
-            control.publish();
-            controlServer = control;
-        }
-        catch (IOException x)
-        {
-            control.close();
-            if (handoff == null)
-                throw x;
-            LOG.error("control socket {} not available ({}); ctl cannot reach generation {}, JMX and SIGHUP still can", path, x.getMessage(), server.getGeneration());
-        }
-        if (pidFile != null)
+    }
+
+    private List<HandoverParticipant> all()
+    {
+        List<HandoverParticipant> all = new ArrayList<>(participants);
+        all.addAll(builtIn);
+        return all;
+    }
+
+    /** Runs one phase in which a failure is only logged, on every participant. */
+    private void each(String phase, Phase call)
+    {
+        for (HandoverParticipant participant : all())
         {
             try
             {
-                pidFile.write();
+                call.run(participant);
             }
-            catch (IOException x)
+            catch (Exception x)
             {
-                if (handoff == null)
-                    throw new IOException("cannot write the pid file " + pidFile.path() + ": " + x.getMessage(), x);
-                LOG.error("cannot write the pid file {}: {}", pidFile.path(), x.getMessage());
+                LOG.warn("{} of {} failed: {}", phase, participant.getClass().getSimpleName(), x.getMessage(), x);
             }
         }
-        sdNotify.notify((handoff != null ? "MAINPID=" + ProcessHandle.current().pid() + "\n" : "") + "READY=1\nSTATUS=generation " + server.getGeneration() + " serving");
-        LOG.info("generation {} (pid {}) ready; restart with: java -jar nserv.jar ctl --socket {} restart, or kill -HUP {}",
-            server.getGeneration(), server.getPid(), path, server.getPid());
     }
 
-    private Path controlSocketPath(NservServer server) throws IOException
+    private interface Phase
     {
-        if (options.getControlSocket() != null)
-            return options.getControlSocket().toAbsolutePath();
-        if (handoff != null && handoff.controlSocket() != null)
-            return handoff.controlSocket();
-        List<ListenerNames.Named> connectors = ListenerNames.of(server.getServer());
-        if (connectors.isEmpty())
-            throw new IOException("no connector to name the control socket after; set a control socket path");
-        return ControlPaths.defaultSocket(ControlPaths.defaultDirectory(), connectors.get(0).connector().getLocalPort());
+        void run(HandoverParticipant participant) throws Exception;
+    }
+
+    @Override
+    public void handedOff(long successorPid)
+    {
+        handover.setSuccessorPid(successorPid);
+        each("handedOff", p -> p.handedOff(handover));
+    }
+
+    @Override
+    public void rolledBack(String cause)
+    {
+        each("rolledBack", p -> p.rolledBack(handover, cause));
     }
 
     private void restartOnHangup()
@@ -214,7 +239,7 @@ public final class RestartSupport implements NservServer.StartHook
         thread.start();
     }
 
-    /** Reports a failed start to the previous generation, tells systemd about a plain stop, and cleans up. */
+    /** Reports a failed start to the previous generation, and runs the stop phases. */
     private final class ServerEvents implements LifeCycle.Listener
     {
         private final Server jetty;
@@ -234,34 +259,26 @@ public final class RestartSupport implements NservServer.StartHook
         @Override
         public void lifeCycleStopping(LifeCycle event)
         {
-            if (event == jetty && !restarter.isHandedOff())
-            {
-                // a stop requested during a restart wins: the successor must not outlive it
-                restarter.abortIfInProgress("generation " + nserv.getGeneration() + " is stopping");
-                sdNotify.notify("STOPPING=1");
-            }
+            if (event != jetty)
+                return;
+            // a stop requested during a restart wins: the successor must not outlive it
+            if (!restarter.state().isHandedOff())
+                restarter.abortIfInProgress("generation " + handover.generation() + " is stopping");
+            each("stopping", p -> p.stopping(handover));
         }
 
         @Override
         public void lifeCycleStopped(LifeCycle event)
         {
-            if (event == jetty)
-                cleanUp();
+            if (event != jetty)
+                return;
+            // A restart rolled back by this stop must end its successor (and answer its trigger) before the JVM
+            // exits: a successor left behind would find its predecessor gone and serve alone.
+            if (!restarter.state().awaitIdle(restarter.getTerminateGrace().plusSeconds(10)))
+                LOG.warn("a restart is still under way while generation {} stops", handover.generation());
+            each("stopped", p -> p.stopped(handover));
+            // tells a committed successor that this generation has stopped
+            restarter.state().closeSuccessorConnection();
         }
-    }
-
-    private void cleanUp()
-    {
-        // A restart rolled back by this stop must end its successor (and answer its trigger) before the JVM exits:
-        // a successor left behind would find its predecessor gone and serve alone.
-        if (!restarter.awaitNoRestart(restarter.getTerminateGrace().plusSeconds(10)))
-            LOG.warn("a restart is still under way while generation {} stops", nserv.getGeneration());
-        ControlServer control = controlServer;
-        if (control != null)
-            control.close(!restarter.isHandedOff());
-        if (pidFile != null && !restarter.isHandedOff())
-            pidFile.removeIfOwn();
-        // tells a committed successor that this generation has stopped
-        restarter.closeHandoff();
     }
 }

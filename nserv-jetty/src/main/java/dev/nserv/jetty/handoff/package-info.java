@@ -18,6 +18,10 @@
  * systemd's ({@code LISTEN_FDS}) or fd 0's. {@link dev.nserv.jetty.handoff.RestartSupport} installs all of it on an
  * {@link dev.nserv.jetty.NservServer}; {@link dev.nserv.jetty.handoff.Restarter} is the trigger (JMX name
  * {@code dev.nserv.jetty.handoff:type=restarter,id=0}, also reached by {@code ctl restart} and SIGHUP).
+ * {@code HandoffServer} (old generation) and {@code HandoffClient} (successor) are the two sides of the handshake.
+ * Whatever else takes part in a change of generation -- the control socket, the pid file, systemd, later sessions
+ * or WebSockets -- is a {@link dev.nserv.jetty.handoff.HandoverParticipant}, added with
+ * {@link dev.nserv.jetty.handoff.RestartSupport#addParticipant}; this package knows nothing of {@code ctl}.
  * Linux, 64-bit.
  */
 package dev.nserv.jetty.handoff;

@@ -7,6 +7,7 @@ import java.util.Arrays;
 
 import dev.nserv.jetty.NservServer;
 import dev.nserv.jetty.Signals;
+import dev.nserv.jetty.ctl.ControlSocketParticipant;
 import dev.nserv.jetty.ctl.Ctl;
 import dev.nserv.jetty.handoff.RestartOptions;
 import dev.nserv.jetty.handoff.RestartSupport;
@@ -89,7 +90,8 @@ public final class Main
                 }
             }
             nserv = new ServerAssembler(options).assemble();
-            RestartSupport.install(nserv, restartOptions(options));
+            RestartSupport.install(nserv, restartOptions(options))
+                .addParticipant(new ControlSocketParticipant(options.controlSocket));
             nserv.start();
             ServerAssembler.enableJmx(nserv);
         }

@@ -1,16 +1,17 @@
 package dev.nserv.jetty.handoff;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import dev.nserv.jetty.RawHttp;
-import dev.nserv.jetty.SocketActivationConnector;
 import dev.nserv.jetty.sockets.InheritedListeners;
 import dev.nserv.jetty.sockets.ListenerNames;
 import dev.nserv.jetty.sockets.SocketFds;
@@ -33,9 +34,7 @@ class HandoffClientTest
 
     private Server oldServer;
     private Server newServer;
-    private HandoffListener listener;
-    // the new server's source of inherited sockets; this JVM's own (systemd, fd 0) stays out of the test
-    private final InheritedListeners inherited = new InheritedListeners(Map.of(), ProcessHandle.current().pid(), false);
+    private HandoffServer listener;
 
     @AfterEach
     void stop() throws Exception
@@ -48,16 +47,10 @@ class HandoffClientTest
             oldServer.stop();
     }
 
-    private Server server(String name, String answer, int port)
+    private static Server server(String name, String answer, int port)
     {
-        SocketActivationConnector connector = new SocketActivationConnector(new Server());
-        connector.setInheritedListeners(inherited);
-        return server(connector, name, answer, port);
-    }
-
-    private static Server server(ServerConnector connector, String name, String answer, int port)
-    {
-        Server server = connector.getServer();
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
         connector.setName(name);
         connector.setHost("127.0.0.1");
         connector.setPort(port);
@@ -74,30 +67,30 @@ class HandoffClientTest
         return server;
     }
 
-    /** Plays the old generation: HELLO, then HANDOFF with stdout, stderr and the listener, then the decision. */
-    private CompletableFuture<String> oldGeneration(String connectorName, String decision)
+    /** The old generation: hands over stdout, stderr and the old server's listener, then commits or rolls back. */
+    private CompletableFuture<String> oldGeneration(String connectorName, String abortCause)
     {
         return CompletableFuture.supplyAsync(() ->
         {
-            try (LineChannel channel = listener.accept())
+            try
             {
-                String hello = channel.readLine();
-                assertThat(hello).startsWith("HELLO " + listener.token() + " ");
                 int fd = SocketFds.fdOf((ServerSocketChannel)((ServerConnector)oldServer.getConnectors()[0]).getTransport());
-                channel.sendLineWithFds("HANDOFF generation=1 pid=" + ProcessHandle.current().pid() + " control= listeners=" + connectorName + " limits=", new int[]{1, 2, fd});
-                String reply = channel.readLine();
-                if (reply != null && reply.startsWith("READY"))
-                    channel.writeLine(decision);
-                return reply;
+                listener.handOff(new HandoffServer.Offer(1, ProcessHandle.current().pid(), null, List.of(connectorName), List.of(""), new int[]{fd}),
+                    pid -> pid == ProcessHandle.current().pid());
+                listener.awaitReady();
+                if (abortCause != null)
+                    return "rolled back: " + listener.rollBack(abortCause);
+                listener.commit();
+                return "committed";
             }
-            catch (Exception x)
+            catch (IOException x)
             {
-                throw new RuntimeException(x);
+                return "rolled back: " + listener.rollBack(x.getMessage());
             }
         });
     }
 
-    private HandoffClient client()
+    private HandoffClient client(InheritedListeners inherited)
     {
         return new HandoffClient(listener.path(), listener.token(), inherited);
     }
@@ -109,17 +102,19 @@ class HandoffClientTest
         oldServer.start();
         int port = ((ServerConnector)oldServer.getConnectors()[0]).getLocalPort();
         long inode = SocketFds.socketInode(SocketFds.fdOf((ServerSocketChannel)((ServerConnector)oldServer.getConnectors()[0]).getTransport()));
-        listener = new HandoffListener(tmp);
-        CompletableFuture<String> old = oldGeneration("http", "COMMIT");
+        listener = new HandoffServer(tmp);
+        CompletableFuture<String> old = oldGeneration("http", null);
 
-        HandoffClient client = client();
+        InheritedListeners inherited = new InheritedListeners(Map.of(), ProcessHandle.current().pid(), false);
+        HandoffClient client = client(inherited);
         newServer = server("http", "new", 1);
         client.receive(newServer);
         newServer.start();
         client.ready();
-        assertThat(old.get(10, TimeUnit.SECONDS)).startsWith("READY ");
+        assertThat(old.get(10, TimeUnit.SECONDS)).isEqualTo("committed");
         CountDownLatch gone = new CountDownLatch(1);
         client.commit(gone::countDown);
+        listener.close();
         assertThat(gone.await(10, TimeUnit.SECONDS)).as("end of the handoff connection reported").isTrue();
 
         ServerConnector adopted = (ServerConnector)newServer.getConnectors()[0];
@@ -135,39 +130,13 @@ class HandoffClientTest
     }
 
     @Test
-    void aPlainServerConnectorIsOpenedOnTheHandedOffSocket() throws Exception
-    {
-        oldServer = server("http", "old", 0);
-        oldServer.start();
-        int port = ((ServerConnector)oldServer.getConnectors()[0]).getLocalPort();
-        listener = new HandoffListener(tmp);
-        CompletableFuture<String> old = oldGeneration("http", "COMMIT");
-
-        HandoffClient client = client();
-        // e.g. a connector that a --config file added: it has no adoption seam, so the handoff opens it
-        newServer = server(new ServerConnector(new Server()), "http", "new", 1);
-        client.receive(newServer);
-        newServer.start();
-        client.ready();
-        assertThat(old.get(10, TimeUnit.SECONDS)).startsWith("READY ");
-        client.commit(() -> { });
-        assertThat(((ServerConnector)newServer.getConnectors()[0]).getLocalPort()).isEqualTo(port);
-        assertThat(inherited.origin("http")).contains("handed off by generation 1");
-        oldServer.stop();
-        try (RawHttp http = new RawHttp(port))
-        {
-            assertThat(http.get("/").body()).isEqualTo("new");
-        }
-    }
-
-    @Test
     void abortMakesReadyFailWithTheReason() throws Exception
     {
         oldServer = server("http", "old", 0);
         oldServer.start();
-        listener = new HandoffListener(tmp);
-        CompletableFuture<String> old = oldGeneration("http", "ABORT " + HandoffProtocol.encode("not ready within 60000 ms"));
-        HandoffClient client = client();
+        listener = new HandoffServer(tmp);
+        CompletableFuture<String> old = oldGeneration("http", "not ready within 60000 ms");
+        HandoffClient client = client(new InheritedListeners(Map.of(), ProcessHandle.current().pid(), false));
         newServer = server("http", "new", 1);
         client.receive(newServer);
         newServer.start();
@@ -181,14 +150,14 @@ class HandoffClientTest
         oldServer = server("https", "old", 0);
         oldServer.start();
         int port = ((ServerConnector)oldServer.getConnectors()[0]).getLocalPort();
-        listener = new HandoffListener(tmp);
-        CompletableFuture<String> old = oldGeneration("https", "COMMIT");
-        HandoffClient client = client();
+        listener = new HandoffServer(tmp);
+        CompletableFuture<String> old = oldGeneration("https", null);
+        HandoffClient client = client(new InheritedListeners(Map.of(), ProcessHandle.current().pid(), false));
         newServer = server("http", "new", 1);
         assertThatThrownBy(() -> client.receive(newServer))
             .hasMessageContaining("handed over the listener of connector 'https' but this server has no connector of that name [http]");
         client.failed("no connector https");
-        assertThat(old.get(10, TimeUnit.SECONDS)).isEqualTo("FAILED " + HandoffProtocol.encode("no connector https"));
+        assertThat(old.get(10, TimeUnit.SECONDS)).isEqualTo("rolled back: the successor failed to start: no connector https");
         // the old generation's socket is untouched
         try (Socket socket = new Socket())
         {
