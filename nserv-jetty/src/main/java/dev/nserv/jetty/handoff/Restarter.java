@@ -534,13 +534,8 @@ public class Restarter
         SuccessorProcess committedSuccessor = successor;
         Thread drain = new Thread(() ->
         {
-            long idle = nserv.getDrainHandler().getIdleCloseGrace();
-            int busy = KeepAliveCloser.closeKeepAlive(nserv.getServer(), Duration.ofMillis(idle), Duration.ofMillis(Math.max(KEEP_ALIVE_WAIT_MS, idle)));
-            if (busy > 0)
-                LOG.info("restart: {} connection(s) still busy after {} ms of Connection: close; the graceful stop drains them", busy, Math.max(KEEP_ALIVE_WAIT_MS, idle));
-            nserv.stop();
             // the successor accepts on the same sockets already: no reason to wait for load balancers
-            nserv.skipPreDrainDelay();
+            nserv.stopAfterHandoff();
             // let the successor's start-up output through before this generation's last lines
             committedSuccessor.awaitOutputEnd(Duration.ofSeconds(5));
         }, "nserv-handoff-drain");
