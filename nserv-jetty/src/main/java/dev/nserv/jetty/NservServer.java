@@ -7,7 +7,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.NetworkConnector;
@@ -35,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * http.setPort(8080);
  * http.setMaxConnections(500);
  * nserv.getServer().addConnector(http);
- * nserv.setHandler(myHandler);           // wrapped by a DrainHandler
+ * nserv.setHandler(myHandler);           // behind a ProbeHandler and a DrainHandler
  * nserv.start();
  * // ... from a signal handler, JMX or ctl:
  * boolean first = nserv.stop();          // false when a stop was already under way
@@ -73,7 +72,9 @@ public class NservServer
     }
 
     private final Server server;
+    private final ProbeHandler probeHandler;
     private final DrainHandler drainHandler;
+    private final ConnectionDrainer connectionDrainer;
     private final List<StartHook> startHooks = new CopyOnWriteArrayList<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -84,24 +85,29 @@ public class NservServer
     private volatile Throwable stopFailure;
 
     /**
-     * Wraps a Jetty server. The server's current handler (if any) is placed behind a {@link DrainHandler}, unless
-     * the server's handler already is one. The generation starts at the value
-     * {@link Generation#inherited()} reads, else 1.
+     * Wraps a Jetty server. The server's current handler (if any) is placed behind a {@link ProbeHandler} and a
+     * {@link DrainHandler}, reusing those already in place; a {@link ConnectionDrainer} is added as a bean unless
+     * the server has one. The generation starts at the value {@link Generation#inherited()} reads, else 1.
      * @param server the server to manage; configure its connectors and handlers before {@link #start()}
      */
     public NservServer(Server server)
     {
         this.server = server;
         Handler current = server.getHandler();
-        if (current instanceof DrainHandler)
+        probeHandler = current instanceof ProbeHandler probes ? probes : new ProbeHandler(current);
+        Handler behindProbes = probeHandler.getHandler();
+        drainHandler = behindProbes instanceof DrainHandler drain ? drain : new DrainHandler(behindProbes);
+        if (behindProbes != drainHandler)
+            probeHandler.setHandler(drainHandler);
+        if (current != probeHandler)
+            server.setHandler(probeHandler);
+        ConnectionDrainer existing = server.getBean(ConnectionDrainer.class);
+        if (existing == null)
         {
-            drainHandler = (DrainHandler)current;
+            existing = new ConnectionDrainer(server, drainHandler);
+            server.addBean(existing, true);
         }
-        else
-        {
-            drainHandler = new DrainHandler(current);
-            server.setHandler(drainHandler);
-        }
+        connectionDrainer = existing;
         generation = Generation.inherited();
         server.addBean(this);
     }
@@ -115,7 +121,15 @@ public class NservServer
     }
 
     /**
-     * @return the handler in front of the applications, which answers the probes and counts requests
+     * @return the outermost handler, which answers the readiness and liveness probes
+     */
+    public ProbeHandler getProbeHandler()
+    {
+        return probeHandler;
+    }
+
+    /**
+     * @return the handler in front of the applications, which counts requests in flight for the drain
      */
     public DrainHandler getDrainHandler()
     {
@@ -123,7 +137,15 @@ public class NservServer
     }
 
     /**
-     * Sets the application handler, behind the drain handler.
+     * @return the bean that parks the acceptors and closes connections during a stop
+     */
+    public ConnectionDrainer getConnectionDrainer()
+    {
+        return connectionDrainer;
+    }
+
+    /**
+     * Sets the application handler, behind the probe and drain handlers.
      * @param handler the handler that serves requests
      */
     public void setHandler(Handler handler)
@@ -216,7 +238,7 @@ public class NservServer
     @ManagedAttribute(value = "Whether the server is started and ready", readonly = true)
     public boolean isReady()
     {
-        return drainHandler.isReady() && !stopping.get();
+        return probeHandler.isReady() && !stopping.get();
     }
 
     /**
@@ -248,13 +270,6 @@ public class NservServer
         server.setStopTimeout(drainTimeoutMs);
         for (StartHook hook : startHooks)
             hook.beforeStart(this);
-        for (Connector connector : server.getConnectors())
-        {
-            // The DrainHandler closes idle connections itself; Jetty's shutdown idle timeout would also cut
-            // quiet requests in flight (see DrainHandler).
-            if (connector instanceof AbstractConnector abstractConnector)
-                abstractConnector.setShutdownIdleTimeout(-1);
-        }
         // Bind every listener that was not adopted before deploying anything, so that a port in use fails the
         // start before a webapp initialises or a request is served.
         for (Connector connector : server.getConnectors())
@@ -267,7 +282,7 @@ public class NservServer
             server.addBean(new WebappGate(server), true);
         server.start();
         Generation.publishAttribute(server, generation);
-        drainHandler.setReady(true);
+        probeHandler.setReady(true);
         try
         {
             for (StartHook hook : startHooks)
@@ -275,7 +290,7 @@ public class NservServer
         }
         catch (Exception x)
         {
-            drainHandler.setReady(false);
+            probeHandler.setReady(false);
             server.stop();
             throw x;
         }
@@ -298,6 +313,7 @@ public class NservServer
             LOG.info("stop requested: already stopping");
             return false;
         }
+        probeHandler.setReady(false);
         drainHandler.announceDrain();
         Thread thread = new Thread(this::gracefulStop, "nserv-graceful-stop");
         thread.setDaemon(false);
@@ -323,6 +339,24 @@ public class NservServer
         skipPreDrain.countDown();
     }
 
+    /**
+     * Ends this generation once a successor accepts on the same listening sockets: kept-alive HTTP/1 connections
+     * get {@code Connection: close} and this call waits for them (see
+     * {@link ConnectionDrainer#closeKeptAliveConnections()}: at most 3 s or the idle close grace), then begins the
+     * graceful stop of {@link #stop()} without the pre-drain delay, which is for load balancers to notice and has
+     * nothing to wait for here. Blocks for the wait only; the stop itself runs in the background.
+     * @return true if this call began the stop, false if a stop was already under way
+     */
+    public boolean stopAfterHandoff()
+    {
+        int busy = connectionDrainer.closeKeptAliveConnections();
+        if (busy > 0)
+            LOG.info("handoff: {} connection(s) still busy after {} ms of Connection: close; the graceful stop drains them",
+                busy, connectionDrainer.getKeepAliveCloseWait());
+        skipPreDrainDelay();
+        return stop();
+    }
+
     private void gracefulStop()
     {
         long started = System.nanoTime();
@@ -331,14 +365,8 @@ public class NservServer
             LOG.info("graceful stop: not ready; drain timeout {} ms, pre-drain delay {} ms", drainTimeoutMs, preDrainDelayMs);
             if (preDrainDelayMs > 0)
                 skipPreDrain.await(preDrainDelayMs, TimeUnit.MILLISECONDS);
-            // Park the acceptors first: Jetty's stop interrupts acceptor threads, and an accept() interrupted just as
-            // the kernel completed it loses that connection (ClosedByInterruptException), which then hangs
-            // unanswered until the process exits. A parked acceptor is not in accept().
-            for (Connector connector : server.getConnectors())
-            {
-                if (connector instanceof AbstractConnector abstractConnector)
-                    abstractConnector.setAccepting(false);
-            }
+            // Park the acceptors first: Jetty's stop interrupts acceptors, which can lose a connection just accepted.
+            connectionDrainer.parkAcceptors();
             server.setStopTimeout(drainTimeoutMs);
             server.stop();
         }

@@ -250,6 +250,6 @@ class GracefulExitTest
         NservServer server = new NservServer(new Server());
         assertThatThrownBy(() -> server.setDrainTimeout(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("drainTimeout");
         assertThatThrownBy(() -> server.setPreDrainDelay(-1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("preDrainDelay");
-        assertThatThrownBy(() -> server.getDrainHandler().setReadinessPath("ready z")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("readinessPath");
+        assertThatThrownBy(() -> server.getProbeHandler().setReadinessPath("ready z")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("readinessPath");
     }
 }

@@ -37,8 +37,6 @@ public class Restarter implements RestartControl
 {
     private static final Logger LOG = LoggerFactory.getLogger(Restarter.class);
     private static final int TAIL_LINES = 40;
-    /** The longest wait for kept-alive connections to close after a response with Connection: close. */
-    private static final long KEEP_ALIVE_WAIT_MS = 3000;
 
     /** What the old generation's participants hear of a restart. */
     interface Events
@@ -332,13 +330,9 @@ public class Restarter implements RestartControl
     {
         Thread drain = new Thread(() ->
         {
-            long idle = nserv.getDrainHandler().getIdleCloseGrace();
-            int busy = KeepAliveCloser.closeKeepAlive(nserv.getServer(), Duration.ofMillis(idle), Duration.ofMillis(Math.max(KEEP_ALIVE_WAIT_MS, idle)));
-            if (busy > 0)
-                LOG.info("restart: {} connection(s) still busy after {} ms of Connection: close; the graceful stop drains them", busy, Math.max(KEEP_ALIVE_WAIT_MS, idle));
-            nserv.stop();
             // the successor accepts on the same sockets already: no reason to wait for load balancers
-            nserv.skipPreDrainDelay();
+            nserv.stopAfterHandoff();
+            // let the successor's start-up output through before this generation's last lines
             committed.awaitOutputEnd(Duration.ofSeconds(5));
         }, "nserv-handoff-drain");
         drain.start();

@@ -37,9 +37,9 @@ import org.eclipse.jetty.xml.XmlConfiguration;
 /**
  * Turns {@link LauncherOptions} into a configured, not yet started {@link NservServer}: connectors, webapps,
  * then the {@code --config} XML files in order ({@link #enableJmx} adds JMX once it runs). The XML files see these objects by id -- {@code Server},
- * {@code NservServer}, {@code DrainHandler}, {@code Contexts}, {@code httpConnector}, {@code httpsConnector}
- * (when HTTPS is on), {@code httpKeepAlive} and {@code httpsKeepAlive} (each connector's {@link TcpKeepAlive}) --
- * and the flags as properties named {@code nserv.*}.
+ * {@code NservServer}, {@code ProbeHandler}, {@code DrainHandler}, {@code ConnectionDrainer}, {@code Contexts},
+ * {@code httpConnector}, {@code httpsConnector} (when HTTPS is on), {@code httpKeepAlive} and {@code httpsKeepAlive}
+ * (each connector's {@link TcpKeepAlive}) -- and the flags as properties named {@code nserv.*}.
  */
 final class ServerAssembler
 {
@@ -65,8 +65,8 @@ final class ServerAssembler
         nserv.setHandler(contexts);
         nserv.setDrainTimeout(Math.max(1, options.drainTimeout.toMillis()));
         nserv.setPreDrainDelay(options.preDrainDelay.toMillis());
-        nserv.getDrainHandler().setReadinessPath(options.readinessPath);
-        nserv.getDrainHandler().setLivenessPath(options.livenessPath);
+        nserv.getProbeHandler().setReadinessPath(options.readinessPath);
+        nserv.getProbeHandler().setLivenessPath(options.livenessPath);
 
         HttpConfiguration httpConfig = new HttpConfiguration();
         httpConfig.setSendServerVersion(false);
@@ -84,7 +84,9 @@ final class ServerAssembler
         Map<String, Object> ids = new HashMap<>();
         ids.put("Server", server);
         ids.put("NservServer", nserv);
+        ids.put("ProbeHandler", nserv.getProbeHandler());
         ids.put("DrainHandler", nserv.getDrainHandler());
+        ids.put("ConnectionDrainer", nserv.getConnectionDrainer());
         ids.put("Contexts", contexts);
         ids.put("httpConnector", http);
         ids.put("httpKeepAlive", http.getBean(TcpKeepAlive.class));
