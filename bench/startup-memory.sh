@@ -12,7 +12,10 @@ war=nserv-demo-war/target/nserv-demo.war
 [ -f "$jar" ] && [ -f "$war" ] || { echo "build first: mvn -B package -DskipTests" >&2; exit 2; }
 command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || sudo apt-get install -y wrk >/dev/null; }
 out=bench/out; mkdir -p "$out/classes"
-javac -nowarn -cp "$jar" -d "$out/classes" bench/PlainJettyWar.java
+# plain Jetty gets the same jars one by one, as jetty-home's lib/ holds them (its container scan pattern selects jars)
+mvn -B -q -o -pl nserv-jetty dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$PWD/$out/classpath.txt" >/dev/null
+cp_plain=$(cat "$out/classpath.txt")
+javac -nowarn -cp "$cp_plain" -d "$out/classes" bench/PlainJettyWar.java
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 now_ms() { date +%s%3N; }
@@ -25,7 +28,7 @@ run() {
   if [ "$kind" = nserv ]; then
     java -jar "$jar" --host 127.0.0.1 --port "$port" >"$out/$kind.log" 2>&1 &
   else
-    java -cp "$jar:$out/classes" PlainJettyWar "$port" "$war" >"$out/$kind.log" 2>&1 &
+    java -cp "$cp_plain:$out/classes" PlainJettyWar "$port" "$war" >"$out/$kind.log" 2>&1 &
   fi
   pid=$!
   for _ in $(seq 1 1500); do   # at most 30 s
@@ -53,8 +56,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a/b}'; }
 section=$(cat <<MD
 ## Bundled server: startup and memory
 
-nserv.jar with the demo WAR against plain Jetty 12.1.10 (plain \`ServerConnector\`, \`WebAppContext\`, same jars)
-serving the same WAR. Startup: launch of the JVM to the first 200 on \`/\`. Memory: VmRSS after 5 s of
+nserv.jar with the demo WAR against plain Jetty 12.1.10 (plain \`ServerConnector\`, \`WebAppContext\`, the same jars
+one by one as in jetty-home's lib/, jetty-home's ee10 modules and container scan pattern) serving the same WAR. Startup: launch of the JVM to the first 200 on \`/\`. Memory: VmRSS after 5 s of
 \`wrk -t2 -c50\` on \`/\`. Medians of $rounds alternating rounds. Target: both within 10 % of plain Jetty.
 
 | | plain Jetty | nserv | nserv / plain |

@@ -2,8 +2,8 @@ package dev.nserv.demo;
 
 import jakarta.servlet.ServletContext;
 
-/** Identity of the serving process: its pid and the nserv generation that runs it. */
-final class ServerInfo
+/** Identity of the serving process: its pid and the nserv generation that runs it (public for the JSP pages). */
+public final class ServerInfo
 {
     /** Context attribute nserv sets on every webapp; the system property is the fallback. */
     static final String GENERATION_ATTRIBUTE = "dev.nserv.generation";
@@ -25,7 +25,11 @@ final class ServerInfo
         return System.getProperty("nserv.generation", "1");
     }
 
-    static String describe(ServletContext context)
+    /**
+     * @param context the webapp's context, whose attribute names the generation
+     * @return {@code pid=NNN generation=G}
+     */
+    public static String describe(ServletContext context)
     {
         return "pid=" + pid() + " generation=" + generation(context);
     }

@@ -18,6 +18,7 @@ import dev.nserv.jetty.ThrottledServerConnector;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.deploy.DeploymentScanner;
 import org.eclipse.jetty.deploy.StandardDeployer;
+import org.eclipse.jetty.ee10.webapp.Configurations;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
@@ -106,6 +107,7 @@ final class ServerAssembler
             ids.put("httpsKeepAlive", https.getBean(TcpKeepAlive.class));
         }
 
+        enableWebappFeatures(server);
         if (options.webapps != null)
             addDeploymentScanner(server, contexts);
         else
@@ -168,6 +170,16 @@ final class ServerAssembler
         for (int i = 0; i < chars.length; i++)
             chars[i] = (char)('a' + random.nextInt(26));
         return chars;
+    }
+
+    /**
+     * Gives every webapp what jetty-home's ee10 environment gives it: the configurations found by ServiceLoader
+     * (annotations, JNDI, Jakarta and Jetty WebSocket, JSP; nserv.jar merges their service files) plus the JSTL tag
+     * libraries of the server class path, which jetty-home finds through its container scan pattern.
+     */
+    static void enableWebappFeatures(Server server)
+    {
+        Configurations.setServerDefault(server).add(new ServerTldConfiguration());
     }
 
     private void addDeploymentScanner(Server server, ContextHandlerCollection contexts)
