@@ -56,7 +56,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a/b}'; }
 section=$(cat <<MD
 ## Bundled server: startup and memory
 
-nserv.jar with the demo WAR against plain Jetty 12.1.10 (plain \`ServerConnector\`, \`WebAppContext\`, the same jars
+nserv.jar with the demo WAR against plain Jetty 12.1.8 (plain \`ServerConnector\`, \`WebAppContext\`, the same jars
 one by one as in jetty-home's lib/, jetty-home's ee10 modules and container scan pattern) serving the same WAR. Startup: launch of the JVM to the first 200 on \`/\`. Memory: VmRSS after 5 s of
 \`wrk -t2 -c50\` on \`/\`. Medians of $rounds alternating rounds. Target: both within 10 % of plain Jetty.
 

@@ -148,7 +148,7 @@ class HttpsAndHttp2Test
     void http2StreamInFlightCompletesDuringTheDrain() throws Exception
     {
         start("--cert", certPem.toString(), "--key", keyPem.toString());
-        // Jetty's low-level HTTP/2 client, not HttpClient: Jetty 12.1.10's HttpClient over HTTP/2 aborts its own last
+        // Jetty's low-level HTTP/2 client, not HttpClient: Jetty 12.1's HttpClient over HTTP/2 aborts its own last
         // exchange when the server's GOAWAY and that stream's final DATA frame arrive together (it closes the
         // session from the stream's removal, before the exchange completes) -- a client-side race, seen here.
         ClientConnector connector = new ClientConnector();
