@@ -1,11 +1,16 @@
 package dev.nserv.jetty;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
@@ -24,6 +29,8 @@ import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.eclipse.jetty.util.annotation.Name;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.component.Graceful;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Owns what happens to a server's connections during a stop, so that no client loses a request it already sent:
@@ -51,6 +58,7 @@ public class ConnectionDrainer extends ContainerLifeCycle implements Graceful
     public static final long KEEP_ALIVE_CLOSE_WAIT_MS = 3000;
     private static final long IDLE_CHECK_MS = 100;
     private static final long KEEP_ALIVE_POLL_MS = 10;
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionDrainer.class);
 
     private final Server server;
     private final DrainHandler drainHandler;
@@ -127,6 +135,56 @@ public class ConnectionDrainer extends ContainerLifeCycle implements Graceful
             if (connector instanceof AbstractConnector abstractConnector)
                 abstractConnector.setAccepting(false);
         }
+        for (Connector connector : server.getConnectors())
+        {
+            if (connector instanceof ThrottledServerConnector throttled)
+                flushAcceptors(throttled);
+        }
+    }
+
+    /**
+     * An acceptor already blocked in accept() when its connector is parked still takes the next connection -- on a
+     * quiet server, the first client after a restart commits, which this generation would accept just as it stops
+     * and then close unanswered (measured: "connection closed before a response"). Wakes each such acceptor with a
+     * connection of our own, closed at once, until none is left in accept(). A wake-up connection that the successor
+     * accepts instead ends at once without a request; the next one is tried. Bounded: 50 attempts, 2 s.
+     */
+    private static void flushAcceptors(ThrottledServerConnector connector)
+    {
+        if (connector.getLocalPort() <= 0 || !connector.isOpen())
+            return;
+        String host = connector.getHost();
+        InetAddress address;
+        try
+        {
+            InetAddress bound = host == null ? null : InetAddress.getByName(host);
+            address = bound == null || bound.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : bound;
+        }
+        catch (IOException x)
+        {
+            LOG.debug("cannot resolve {} to wake the acceptors of {}", host, connector, x);
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        for (int attempt = 0; attempt < 50 && connector.acceptorsInAccept() > 0 && System.nanoTime() - deadline < 0; attempt++)
+        {
+            int before = connector.acceptorsInAccept();
+            try (Socket wakeUp = new Socket())
+            {
+                wakeUp.connect(new InetSocketAddress(address, connector.getLocalPort()), 1000);
+            }
+            catch (IOException x)
+            {
+                LOG.debug("cannot wake the acceptors of {}", connector, x);
+                return;
+            }
+            // give the acceptor the moment it needs to return from accept(); bounded by the loop
+            long waitUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+            while (connector.acceptorsInAccept() >= before && System.nanoTime() - waitUntil < 0)
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        if (connector.acceptorsInAccept() > 0)
+            LOG.warn("{} acceptor(s) of '{}' still in accept() after parking; a connection they take now is closed at the stop", connector.acceptorsInAccept(), connector.getName());
     }
 
     /**
@@ -147,18 +205,19 @@ public class ConnectionDrainer extends ContainerLifeCycle implements Graceful
                 configuration.addCustomizer(connectionClose);
         }
         parkAcceptors();
-        Set<EndPoint> open = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Connector connector : server.getConnectors())
-            open.addAll(connector.getConnectedEndPoints());
-
         long idle = idleCloseGraceMs;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(getKeepAliveCloseWait());
         try
         {
             while (true)
             {
+                // read afresh each time: a connection taken by an acceptor just before it parked gets its EndPoint
+                // from the selector a moment later, and must be served like the others
+                Set<EndPoint> open = Collections.newSetFromMap(new IdentityHashMap<>());
+                for (Connector connector : server.getConnectors())
+                    open.addAll(connector.getConnectedEndPoints());
                 open.removeIf(endPoint -> !endPoint.isOpen() || idleFor(endPoint) >= idle);
-                if (open.isEmpty() || System.nanoTime() - deadline >= 0)
+                if ((open.isEmpty() && !endPointsPending()) || System.nanoTime() - deadline >= 0)
                     return open.size();
                 Thread.sleep(KEEP_ALIVE_POLL_MS);
             }
@@ -166,8 +225,22 @@ public class ConnectionDrainer extends ContainerLifeCycle implements Graceful
         catch (InterruptedException x)
         {
             Thread.currentThread().interrupt();
-            return open.size();
+            int busy = 0;
+            for (Connector connector : server.getConnectors())
+                busy += connector.getConnectedEndPoints().size();
+            return busy;
         }
+    }
+
+    /** @return whether a throttled connector has admitted a connection whose EndPoint the selector has not made yet */
+    private boolean endPointsPending()
+    {
+        for (Connector connector : server.getConnectors())
+        {
+            if (connector instanceof ThrottledServerConnector throttled && throttled.getActiveConnections() > throttled.getConnectedEndPoints().size())
+                return true;
+        }
+        return false;
     }
 
     /**

@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
 @ManagedObject("nserv server: readiness, graceful exit and generation")
 public class NservServer
 {
+    /** What the default stop deadline allows beyond the pre-drain delay and the drain timeout: webapp clean-up, ms. */
+    public static final long STOP_DEADLINE_MARGIN_MS = 10_000;
     private static final Logger LOG = LoggerFactory.getLogger(NservServer.class);
 
     /**
@@ -81,6 +83,7 @@ public class NservServer
     private final CountDownLatch skipPreDrain = new CountDownLatch(1);
     private volatile long drainTimeoutMs = 30_000;
     private volatile long preDrainDelayMs;
+    private volatile long stopDeadlineMs = -1;
     private volatile int generation;
     private volatile Throwable stopFailure;
 
@@ -201,6 +204,39 @@ public class NservServer
         if (ms < 0)
             throw new IllegalArgumentException("preDrainDelay must be 0 or more ms, was " + ms + " ms");
         preDrainDelayMs = ms;
+    }
+
+    /**
+     * @return the stop deadline in milliseconds as set; -1 for the default (see {@link #getEffectiveStopDeadline()})
+     */
+    @ManagedAttribute("Longest time, in ms, a whole stop may take before the process is halted (exit code 3); -1: pre-drain delay + drain timeout + 10 s")
+    public long getStopDeadline()
+    {
+        return stopDeadlineMs;
+    }
+
+    /**
+     * Sets the longest a whole stop may take: the pre-drain delay, the drain, and the webapps' clean-up. When it
+     * passes, the contexts still stopping are logged with the stuck thread's stack and the process halts with
+     * {@link StopDeadline#EXIT_CODE}, so that one webapp that never finishes its clean-up cannot keep a generation
+     * alive, nor block the next restart.
+     * @param ms milliseconds, at least 1000; -1 (the default) for the pre-drain delay plus the drain timeout plus
+     * {@value #STOP_DEADLINE_MARGIN_MS} ms
+     */
+    public void setStopDeadline(long ms)
+    {
+        if (ms != -1 && ms < 1000)
+            throw new IllegalArgumentException("stopDeadline must be at least 1000 ms, or -1 for the default, was " + ms + " ms");
+        stopDeadlineMs = ms;
+    }
+
+    /**
+     * @return the stop deadline that applies now, in milliseconds
+     */
+    public long getEffectiveStopDeadline()
+    {
+        long ms = stopDeadlineMs;
+        return ms > 0 ? ms : preDrainDelayMs + drainTimeoutMs + STOP_DEADLINE_MARGIN_MS;
     }
 
     /**
@@ -360,6 +396,8 @@ public class NservServer
     private void gracefulStop()
     {
         long started = System.nanoTime();
+        StopDeadline deadline = new StopDeadline(server, Duration.ofMillis(getEffectiveStopDeadline()));
+        deadline.arm();
         try
         {
             LOG.info("graceful stop: not ready; drain timeout {} ms, pre-drain delay {} ms", drainTimeoutMs, preDrainDelayMs);
@@ -386,6 +424,7 @@ public class NservServer
         }
         finally
         {
+            deadline.disarm();
             LOG.info("graceful stop: stopped in {} ms", Duration.ofNanos(System.nanoTime() - started).toMillis());
             stopped.countDown();
         }

@@ -90,6 +90,8 @@ public class ThrottledServerConnector extends ServerConnector
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicInteger peak = new AtomicInteger();
     private final LongAdder accepted = new LongAdder();
+    // Acceptor threads that are inside (or about to enter) accept(): a parked connector is only quiet at 0.
+    private final AtomicInteger inAccept = new AtomicInteger();
     private volatile OverloadPolicy overloadPolicy = OverloadPolicy.WAIT;
     private volatile SlowClientCloser slowClientCloser;
 
@@ -383,6 +385,15 @@ public class ThrottledServerConnector extends ServerConnector
     }
 
     /**
+     * @return acceptor threads inside accept() (or about to enter it): after {@link #setAccepting(boolean) parking},
+     * each of them still takes one more connection, which {@link ConnectionDrainer} flushes out
+     */
+    int acceptorsInAccept()
+    {
+        return inAccept.get();
+    }
+
+    /**
      * @return the number of permits reserved by acceptors blocked in accept()
      */
     int reservedPermits()
@@ -422,15 +433,22 @@ public class ThrottledServerConnector extends ServerConnector
             // Under WAIT the permit is taken before accept(), so that clients over the limit stay in the backlog.
             boolean reserved = overloadPolicy == OverloadPolicy.WAIT && permits.reserve(this::isWaitPolicy);
             SocketChannel channel;
+            // Counted before the check: whoever parks this connector and then reads acceptorsInAccept() either sees
+            // this thread, or this thread sees the connector parked and does not call accept() at all.
+            inAccept.incrementAndGet();
             try
             {
-                channel = server.accept();
+                channel = isAccepting() ? server.accept() : null;
             }
             catch (Throwable x)
             {
                 if (reserved && permits.redeem())
                     permits.release();
                 throw x;
+            }
+            finally
+            {
+                inAccept.decrementAndGet();
             }
             if (channel == null)
             {

@@ -39,6 +39,16 @@ public final class Durations
         }
     }
 
+    /**
+     * @param duration a duration
+     * @return it written as {@link #parse(String)} reads it: {@code 30s}, or {@code 250ms} when not whole seconds
+     */
+    public static String format(Duration duration)
+    {
+        long ms = duration.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
     private static Duration nonNegative(String value, Duration duration)
     {
         if (duration.isNegative())

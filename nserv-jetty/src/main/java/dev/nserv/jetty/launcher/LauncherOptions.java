@@ -33,6 +33,13 @@ public class LauncherOptions
 
     Duration preDrainDelay = Duration.ZERO;
 
+    /** Null: the pre-drain delay plus the drain timeout plus NservServer.STOP_DEADLINE_MARGIN_MS. */
+    Duration stopDeadline;
+
+    Duration requestHeaderTimeout = Duration.ofMillis(dev.nserv.jetty.RequestHeaderDeadline.DEFAULT_TIMEOUT_MS);
+
+    Duration requestHeaderTimeoutAtLimit = Duration.ofMillis(dev.nserv.jetty.RequestHeaderDeadline.DEFAULT_TIMEOUT_AT_LIMIT_MS);
+
     String readinessPath = "/readyz";
 
     String livenessPath = "/livez";
@@ -83,6 +90,9 @@ public class LauncherOptions
             .option("--idle-timeout", "DURATION", "Close connections idle this long (default: 30s).", v -> idleTimeout = Durations.parse(v))
             .option("--drain-timeout", "DURATION", "Longest wait for requests in flight at exit or restart (default: 30s).", v -> drainTimeout = Durations.parse(v))
             .option("--pre-drain-delay", "DURATION", "Keep serving this long after /readyz turns 503, before the drain (default: 0s).", v -> preDrainDelay = Durations.parse(v))
+            .option("--stop-deadline", "DURATION", "Longest a whole stop may take (drain and webapp clean-up); past it the stuck webapp is logged with its stack and the process exits with code 3 (default: pre-drain delay + drain timeout + 10s).", v -> stopDeadline = Durations.parse(v))
+            .option("--request-header-timeout", "DURATION", "Close a connection whose request line and headers take longer than this, from the request's first byte (a new connection: from the accept) (default: 10s).", v -> requestHeaderTimeout = Durations.parse(v))
+            .option("--request-header-timeout-at-limit", "DURATION", "The same while the connection limit is reached, so slow clients give their slot to the next one (default: 1s).", v -> requestHeaderTimeoutAtLimit = Durations.parse(v))
             .option("--readiness-path", "PATH", "Readiness probe path, answered before any webapp (default: /readyz).", v -> readinessPath = v)
             .option("--liveness-path", "PATH", "Liveness probe path (default: /livez).", v -> livenessPath = v)
             .option("--https-port", "PORT", "Also serve HTTPS (HTTP/2 through ALPN, and HTTP/1.1) on PORT; needs --keystore or --cert and --key.", v -> httpsPort = CommandLineParser.integer(v))
@@ -149,6 +159,18 @@ public class LauncherOptions
             throw new IllegalArgumentException("--scan-interval must be 0 or more seconds, was " + scanInterval);
         if (drainTimeout.isZero())
             throw new IllegalArgumentException("--drain-timeout must be more than 0");
+        if (stopDeadline != null && stopDeadline.toMillis() < 1000)
+            throw new IllegalArgumentException("--stop-deadline must be at least 1s, was " + Durations.format(stopDeadline));
+        if (stopDeadline != null && stopDeadline.compareTo(drainTimeout.plus(preDrainDelay)) <= 0)
+            throw new IllegalArgumentException("--stop-deadline " + Durations.format(stopDeadline) + " must be longer than --pre-drain-delay plus --drain-timeout (" +
+                Durations.format(drainTimeout.plus(preDrainDelay)) + "), or every slow drain would end in a halt");
+        if (requestHeaderTimeout.toMillis() < 100)
+            throw new IllegalArgumentException("--request-header-timeout must be at least 100ms, was " + Durations.format(requestHeaderTimeout));
+        if (requestHeaderTimeoutAtLimit.toMillis() < 100)
+            throw new IllegalArgumentException("--request-header-timeout-at-limit must be at least 100ms, was " + Durations.format(requestHeaderTimeoutAtLimit));
+        if (requestHeaderTimeoutAtLimit.compareTo(requestHeaderTimeout) > 0)
+            throw new IllegalArgumentException("--request-header-timeout-at-limit (" + Durations.format(requestHeaderTimeoutAtLimit) +
+                ") must not exceed --request-header-timeout (" + Durations.format(requestHeaderTimeout) + ")");
         if (readyTimeout.isZero())
             throw new IllegalArgumentException("--ready-timeout must be more than 0");
         if (idleTimeout.isZero())

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import dev.nserv.jetty.NservServer;
+import dev.nserv.jetty.RequestHeaderDeadline;
 import dev.nserv.jetty.SocketActivationConnector;
 import dev.nserv.jetty.TcpKeepAlive;
 import dev.nserv.jetty.ThrottledServerConnector;
@@ -38,7 +39,7 @@ import org.eclipse.jetty.xml.XmlConfiguration;
 /**
  * Turns {@link LauncherOptions} into a configured, not yet started {@link NservServer}: connectors, webapps,
  * then the {@code --config} XML files in order ({@link #enableJmx} adds JMX once it runs). The XML files see these objects by id -- {@code Server},
- * {@code NservServer}, {@code ProbeHandler}, {@code DrainHandler}, {@code ConnectionDrainer}, {@code Contexts},
+ * {@code NservServer}, {@code ProbeHandler}, {@code DrainHandler}, {@code ConnectionDrainer}, {@code RequestHeaderDeadline}, {@code Contexts},
  * {@code httpConnector}, {@code httpsConnector} (when HTTPS is on), {@code httpKeepAlive} and {@code httpsKeepAlive}
  * (each connector's {@link TcpKeepAlive}) -- and the flags as properties named {@code nserv.*}.
  */
@@ -66,6 +67,8 @@ final class ServerAssembler
         nserv.setHandler(contexts);
         nserv.setDrainTimeout(Math.max(1, options.drainTimeout.toMillis()));
         nserv.setPreDrainDelay(options.preDrainDelay.toMillis());
+        if (options.stopDeadline != null)
+            nserv.setStopDeadline(options.stopDeadline.toMillis());
         nserv.getProbeHandler().setReadinessPath(options.readinessPath);
         nserv.getProbeHandler().setLivenessPath(options.livenessPath);
 
@@ -106,6 +109,12 @@ final class ServerAssembler
             ids.put("httpsConnector", https);
             ids.put("httpsKeepAlive", https.getBean(TcpKeepAlive.class));
         }
+
+        RequestHeaderDeadline headerDeadline = new RequestHeaderDeadline(server);
+        headerDeadline.setTimeout(options.requestHeaderTimeout.toMillis());
+        headerDeadline.setTimeoutAtLimit(options.requestHeaderTimeoutAtLimit.toMillis());
+        server.addBean(headerDeadline);
+        ids.put("RequestHeaderDeadline", headerDeadline);
 
         enableWebappFeatures(server);
         if (options.webapps != null)
@@ -257,6 +266,8 @@ final class ServerAssembler
         properties.put("nserv.idleTimeout", Long.toString(options.idleTimeout.toMillis()));
         properties.put("nserv.drainTimeout", Long.toString(options.drainTimeout.toMillis()));
         properties.put("nserv.preDrainDelay", Long.toString(options.preDrainDelay.toMillis()));
+        properties.put("nserv.requestHeaderTimeout", Long.toString(options.requestHeaderTimeout.toMillis()));
+        properties.put("nserv.requestHeaderTimeoutAtLimit", Long.toString(options.requestHeaderTimeoutAtLimit.toMillis()));
         if (options.webapps != null)
             properties.put("nserv.webapps", options.webapps.toAbsolutePath().toString());
         return properties;
