@@ -33,6 +33,8 @@ public class LauncherOptions
 
     Duration preDrainDelay = Duration.ZERO;
 
+    Duration websocketCloseWindow = Duration.ofSeconds(1);
+
     String readinessPath = "/readyz";
 
     String livenessPath = "/livez";
@@ -83,6 +85,7 @@ public class LauncherOptions
             .option("--idle-timeout", "DURATION", "Close connections idle this long (default: 30s).", v -> idleTimeout = Durations.parse(v))
             .option("--drain-timeout", "DURATION", "Longest wait for requests in flight at exit or restart (default: 30s).", v -> drainTimeout = Durations.parse(v))
             .option("--pre-drain-delay", "DURATION", "Keep serving this long after /readyz turns 503, before the drain (default: 0s).", v -> preDrainDelay = Durations.parse(v))
+            .option("--websocket-close-window", "DURATION", "Close WebSockets (1012 at a restart, 1001 at a stop) spread over this window, 0 for all at once, at most 60s (default: 1s).", v -> websocketCloseWindow = Durations.parse(v))
             .option("--readiness-path", "PATH", "Readiness probe path, answered before any webapp (default: /readyz).", v -> readinessPath = v)
             .option("--liveness-path", "PATH", "Liveness probe path (default: /livez).", v -> livenessPath = v)
             .option("--https-port", "PORT", "Also serve HTTPS (HTTP/2 through ALPN, and HTTP/1.1) on PORT; needs --keystore or --cert and --key.", v -> httpsPort = CommandLineParser.integer(v))
@@ -151,6 +154,8 @@ public class LauncherOptions
             throw new IllegalArgumentException("--drain-timeout must be more than 0");
         if (readyTimeout.isZero())
             throw new IllegalArgumentException("--ready-timeout must be more than 0");
+        if (websocketCloseWindow.toMillis() > dev.nserv.jetty.websocket.WebSocketCloser.MAX_CLOSE_WINDOW_MS)
+            throw new IllegalArgumentException("--websocket-close-window must be at most 60s, was " + websocketCloseWindow.toMillis() + " ms");
         if (idleTimeout.isZero())
             throw new IllegalArgumentException("--idle-timeout must be more than 0");
         if (webapps != null && !java.nio.file.Files.isDirectory(webapps))

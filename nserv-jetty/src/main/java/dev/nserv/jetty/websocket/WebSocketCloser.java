@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -13,6 +14,7 @@ import java.util.concurrent.locks.LockSupport;
 import jakarta.servlet.ServletContext;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.websocket.jakarta.common.JakartaWebSocketSession;
+import org.eclipse.jetty.ee10.websocket.jakarta.common.JakartaWebSocketSessionListener;
 import org.eclipse.jetty.ee10.websocket.jakarta.server.JakartaWebSocketServerContainer;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServerContainer;
 import org.eclipse.jetty.server.Server;
@@ -23,6 +25,7 @@ import org.eclipse.jetty.util.annotation.ManagedOperation;
 import org.eclipse.jetty.util.annotation.Name;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.component.LifeCycle;
+import org.eclipse.jetty.websocket.api.WebSocketSessionListener;
 import org.eclipse.jetty.websocket.common.WebSocketSession;
 import org.eclipse.jetty.websocket.core.CloseStatus;
 import org.eclipse.jetty.websocket.core.CoreSession;
@@ -38,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * otherwise send 1001 "Container being shut down" to every session at once and then keep the drain waiting on
  * WebSocket connections that are still busy) it closes the sessions with 1001 (Going Away) and waits until they have
  * closed. A restart calls {@link #closeAll(int, String)} with 1012 (Service Restart) at commit instead; the stop then
- * only waits for that close to finish. The first call decides the code; later calls join it.
+ * only waits for that close to finish. The first call decides the code; later calls join it. A session that opens
+ * after that (a client that reconnected on a connection this server had still accepted) is closed as it opens, with
+ * the same code, so that the client tries again and reaches the successor.
  *
  * <pre>{@code
  * WebSocketCloser closer = new WebSocketCloser(server);
@@ -64,6 +69,7 @@ public class WebSocketCloser extends ContainerLifeCycle implements LifeCycle.Lis
     private final Server server;
     private volatile long closeWindowMs = 1000;
     private CompletableFuture<Integer> closing;
+    private final Set<Object> watched = Collections.newSetFromMap(new ConcurrentHashMap<>());
 
     /**
      * @param server the server whose contexts' WebSocket sessions this closes
@@ -169,6 +175,9 @@ public class WebSocketCloser extends ContainerLifeCycle implements LifeCycle.Lis
                 return closing;
             closing = done = new CompletableFuture<>();
         }
+        // An acceptor blocked in accept() when the successor took over serves one more connection here; a client
+        // that reconnects on it must not get a session that dies with this server: it is closed as it opens.
+        closeNewSessions(code, reason, done);
         long window = closeWindowMs;
         Thread thread = new Thread(() -> closeSpread(code, reason, window, done), "nserv-websocket-close");
         thread.setDaemon(true);
@@ -213,6 +222,51 @@ public class WebSocketCloser extends ContainerLifeCycle implements LifeCycle.Lis
         {
             done.completeExceptionally(x);
         }
+    }
+
+    private void closeNewSessions(int code, String reason, CompletableFuture<Integer> done)
+    {
+        for (ServletContextHandler context : server.getDescendants(ServletContextHandler.class))
+        {
+            ServletContext servletContext = context.getServletContext();
+            JakartaWebSocketServerContainer jakarta = JakartaWebSocketServerContainer.getContainer(servletContext);
+            if (jakarta != null && watched.add(jakarta))
+            {
+                jakarta.addSessionListener(new JakartaWebSocketSessionListener()
+                {
+                    @Override
+                    public void onJakartaWebSocketSessionOpened(JakartaWebSocketSession session)
+                    {
+                        closeIfStillClosing(session.getCoreSession(), code, reason, done);
+                    }
+                });
+            }
+            JettyWebSocketServerContainer jettyApi = JettyWebSocketServerContainer.getContainer(servletContext);
+            if (jettyApi != null && watched.add(jettyApi))
+            {
+                jettyApi.addSessionListener(new WebSocketSessionListener()
+                {
+                    @Override
+                    public void onWebSocketSessionOpened(org.eclipse.jetty.websocket.api.Session session)
+                    {
+                        if (session instanceof WebSocketSession jetty)
+                            closeIfStillClosing(jetty.getCoreSession(), code, reason, done);
+                    }
+                });
+            }
+        }
+    }
+
+    private void closeIfStillClosing(CoreSession session, int code, String reason, CompletableFuture<Integer> done)
+    {
+        synchronized (this)
+        {
+            // a server started again serves new sessions normally
+            if (closing != done)
+                return;
+        }
+        LOG.info("closing a WebSocket session opened while closing, with {}", code);
+        close(session, code, reason);
     }
 
     private static void close(CoreSession session, int code, String reason)

@@ -206,6 +206,19 @@ class WebSocketCloserTest
     }
 
     @Test
+    void aSessionOpenedWhileClosingIsClosedAtOnceWithTheSameCode() throws Exception
+    {
+        start(true, 1000, 30_000);
+        assertThat(closer.closeAll(WebSocketCloser.SERVICE_RESTART, "restart").get(10, TimeUnit.SECONDS)).isZero();
+        for (String path : List.of("/jakarta", "/jetty"))
+        {
+            Recorder late = new Recorder();
+            client.connect(late, URI.create("ws://127.0.0.1:" + connector.getLocalPort() + path)).get(10, TimeUnit.SECONDS);
+            assertThat(late.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(1012);
+        }
+    }
+
+    @Test
     void refusesABadWindow()
     {
         WebSocketCloser bad = new WebSocketCloser(new Server());
