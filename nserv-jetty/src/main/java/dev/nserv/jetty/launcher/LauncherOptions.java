@@ -39,6 +39,7 @@ public class LauncherOptions
     Duration requestHeaderTimeout = Duration.ofMillis(dev.nserv.jetty.RequestHeaderDeadline.DEFAULT_TIMEOUT_MS);
 
     Duration requestHeaderTimeoutAtLimit = Duration.ofMillis(dev.nserv.jetty.RequestHeaderDeadline.DEFAULT_TIMEOUT_AT_LIMIT_MS);
+    Duration websocketCloseWindow = Duration.ofSeconds(1);
 
     String readinessPath = "/readyz";
 
@@ -93,6 +94,7 @@ public class LauncherOptions
             .option("--stop-deadline", "DURATION", "Longest a whole stop may take (drain and webapp clean-up); past it the stuck webapp is logged with its stack and the process exits with code 3 (default: pre-drain delay + drain timeout + 10s).", v -> stopDeadline = Durations.parse(v))
             .option("--request-header-timeout", "DURATION", "Close a connection whose request line and headers take longer than this, from the request's first byte (a new connection: from the accept) (default: 10s).", v -> requestHeaderTimeout = Durations.parse(v))
             .option("--request-header-timeout-at-limit", "DURATION", "The same while the connection limit is reached, so slow clients give their slot to the next one (default: 1s).", v -> requestHeaderTimeoutAtLimit = Durations.parse(v))
+            .option("--websocket-close-window", "DURATION", "Close WebSockets (1012 at a restart, 1001 at a stop) spread over this window, 0 for all at once, at most 60s (default: 1s).", v -> websocketCloseWindow = Durations.parse(v))
             .option("--readiness-path", "PATH", "Readiness probe path, answered before any webapp (default: /readyz).", v -> readinessPath = v)
             .option("--liveness-path", "PATH", "Liveness probe path (default: /livez).", v -> livenessPath = v)
             .option("--https-port", "PORT", "Also serve HTTPS (HTTP/2 through ALPN, and HTTP/1.1) on PORT; needs --keystore or --cert and --key.", v -> httpsPort = CommandLineParser.integer(v))
@@ -173,6 +175,8 @@ public class LauncherOptions
                 ") must not exceed --request-header-timeout (" + Durations.format(requestHeaderTimeout) + ")");
         if (readyTimeout.isZero())
             throw new IllegalArgumentException("--ready-timeout must be more than 0");
+        if (websocketCloseWindow.toMillis() > dev.nserv.jetty.websocket.WebSocketCloser.MAX_CLOSE_WINDOW_MS)
+            throw new IllegalArgumentException("--websocket-close-window must be at most 60s, was " + websocketCloseWindow.toMillis() + " ms");
         if (idleTimeout.isZero())
             throw new IllegalArgumentException("--idle-timeout must be more than 0");
         if (webapps != null && !java.nio.file.Files.isDirectory(webapps))

@@ -11,6 +11,8 @@ import dev.nserv.jetty.ctl.ControlSocketParticipant;
 import dev.nserv.jetty.ctl.Ctl;
 import dev.nserv.jetty.handoff.RestartOptions;
 import dev.nserv.jetty.handoff.RestartSupport;
+import dev.nserv.jetty.websocket.WebSocketCloser;
+import dev.nserv.jetty.websocket.WebSocketRestartParticipant;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.slf4j.LoggerFactory;
@@ -91,7 +93,8 @@ public final class Main
             }
             nserv = new ServerAssembler(options).assemble();
             RestartSupport.install(nserv, restartOptions(options))
-                .addParticipant(new ControlSocketParticipant(options.controlSocket));
+                .addParticipant(new ControlSocketParticipant(options.controlSocket))
+                .addParticipant(new WebSocketRestartParticipant(nserv.getServer().getBean(WebSocketCloser.class)));
             nserv.start();
             ServerAssembler.enableJmx(nserv);
         }

@@ -16,6 +16,7 @@ import dev.nserv.jetty.RequestHeaderDeadline;
 import dev.nserv.jetty.SocketActivationConnector;
 import dev.nserv.jetty.TcpKeepAlive;
 import dev.nserv.jetty.ThrottledServerConnector;
+import dev.nserv.jetty.websocket.WebSocketCloser;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.deploy.DeploymentScanner;
 import org.eclipse.jetty.deploy.StandardDeployer;
@@ -39,7 +40,8 @@ import org.eclipse.jetty.xml.XmlConfiguration;
 /**
  * Turns {@link LauncherOptions} into a configured, not yet started {@link NservServer}: connectors, webapps,
  * then the {@code --config} XML files in order ({@link #enableJmx} adds JMX once it runs). The XML files see these objects by id -- {@code Server},
- * {@code NservServer}, {@code ProbeHandler}, {@code DrainHandler}, {@code ConnectionDrainer}, {@code RequestHeaderDeadline}, {@code Contexts},
+ * {@code NservServer}, {@code ProbeHandler}, {@code DrainHandler}, {@code ConnectionDrainer}, {@code RequestHeaderDeadline},
+ * {@code WebSocketCloser}, {@code Contexts},
  * {@code httpConnector}, {@code httpsConnector} (when HTTPS is on), {@code httpKeepAlive} and {@code httpsKeepAlive}
  * (each connector's {@link TcpKeepAlive}) -- and the flags as properties named {@code nserv.*}.
  */
@@ -92,6 +94,10 @@ final class ServerAssembler
         ids.put("DrainHandler", nserv.getDrainHandler());
         ids.put("ConnectionDrainer", nserv.getConnectionDrainer());
         ids.put("Contexts", contexts);
+        WebSocketCloser webSocketCloser = new WebSocketCloser(server);
+        webSocketCloser.setCloseWindow(options.websocketCloseWindow.toMillis());
+        server.addBean(webSocketCloser);
+        ids.put("WebSocketCloser", webSocketCloser);
         ids.put("httpConnector", http);
         ids.put("httpKeepAlive", http.getBean(TcpKeepAlive.class));
 
@@ -268,6 +274,7 @@ final class ServerAssembler
         properties.put("nserv.preDrainDelay", Long.toString(options.preDrainDelay.toMillis()));
         properties.put("nserv.requestHeaderTimeout", Long.toString(options.requestHeaderTimeout.toMillis()));
         properties.put("nserv.requestHeaderTimeoutAtLimit", Long.toString(options.requestHeaderTimeoutAtLimit.toMillis()));
+        properties.put("nserv.websocketCloseWindow", Long.toString(options.websocketCloseWindow.toMillis()));
         if (options.webapps != null)
             properties.put("nserv.webapps", options.webapps.toAbsolutePath().toString());
         return properties;
