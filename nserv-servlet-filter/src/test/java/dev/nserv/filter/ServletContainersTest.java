@@ -89,7 +89,7 @@ class ServletContainersTest
 
     private static ObjectName limiterName(String name) throws Exception
     {
-        return new ObjectName("dev.nserv.filter:type=ConcurrencyLimit,name=" + name);
+        return Mocks.mbean("ConcurrencyLimit", name);
     }
 
     private int attribute(ObjectName name, String attribute) throws Exception
@@ -364,7 +364,7 @@ class ServletContainersTest
             .filter("limit", ConcurrencyLimitFilter.class, Map.of("limit", "100", "limiter-name", "it-drain-" + kind))
             .drainListener();
         start(kind, app);
-        ObjectName drainMBean = new ObjectName("dev.nserv.filter:type=Drain,name=" + ctx.substring(1));
+        ObjectName drainMBean = Mocks.mbean("Drain", ctx.substring(1));
         assertThat(get(ctx + "/app-readyz").statusCode()).isEqualTo(200);
         assertThat(rawHead(ctx + "/fast")).doesNotContain("connection: close");
 
