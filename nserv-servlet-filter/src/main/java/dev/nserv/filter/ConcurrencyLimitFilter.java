@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.logging.Logger;
 
+import javax.management.ObjectName;
+
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -24,9 +26,10 @@ import jakarta.servlet.http.HttpServletResponse;
  * permit; other dispatch types pass through.
  *
  * <p>The limit can change at runtime through the MBean
- * {@code dev.nserv.filter:type=ConcurrencyLimit,name=<limiter-name>} (attribute {@code Limit}) or
- * {@link #getLimiter()}. Filters naming the same {@code limiter-name} share one limiter. Bad init-params fail
- * the webapp's start with a {@link ServletException} naming the init-param and the value.</p>
+ * {@code dev.nserv.filter:type=ConcurrencyLimit,name=<limiter-name>,instance=<n>} (attribute {@code Limit}) or
+ * {@link #getLimiter()}. Filters naming the same {@code limiter-name} share one limiter; without one, the
+ * limiter belongs to this filter in this context instance. Bad init-params fail the webapp's start with a
+ * {@link ServletException} naming the init-param and the value.</p>
  *
  * <pre>{@code
  * <filter>
@@ -89,16 +92,24 @@ public class ConcurrencyLimitFilter implements Filter
         for (String name : LIMITER_PARAMS)
             explicit |= config.getInitParameter(name) != null;
         String name = settings.getLimiterName();
-        if (name == null)
+        Limiter joined;
+        if (name != null)
+            joined = LimiterRegistry.join(name, settings, explicit, config.getFilterName());
+        else
+        {
+            // no name given: a limiter of this filter in this context instance alone, never shared (a second
+            // copy of the same webapp, during a redeploy, must not join it)
             name = Jmx.contextName(config.getServletContext().getContextPath()) + "." + Jmx.sanitize(config.getFilterName());
-        Limiter joined = LimiterRegistry.join(name, settings, explicit, config.getFilterName());
+            joined = LimiterRegistry.own(name, settings);
+        }
         permitAttribute = Permit.class.getName() + "." + name;
         rejectStatus = settings.getRejectStatus();
         retryAfter = Integer.toString(settings.getRetryAfterSeconds());
         rejectBody = ("limit of concurrent requests reached, retry after " + retryAfter + " s\n").getBytes(StandardCharsets.UTF_8);
         limiter = joined;
+        ObjectName objectName = LimiterRegistry.objectName(joined);
         config.getServletContext().log("nserv concurrency limit filter '" + config.getFilterName() + "': limiter '" + name + "' " + settings +
-            (settings.isJmx() ? " jmx=" + Jmx.name("ConcurrencyLimit", name) : ""));
+            (objectName == null ? "" : " jmx=" + objectName));
     }
 
     /**
@@ -166,7 +177,13 @@ public class ConcurrencyLimitFilter implements Filter
         }
         if (shared)
             request.setAttribute(permitAttribute, permit);
-        RequestEnd.run(request, res, chain, permit::release);
+        RequestEnd.run(request, res, chain, failed ->
+        {
+            if (failed)
+                permit.dropped();
+            else
+                permit.succeeded();
+        });
     }
 
     private void reject(HttpServletResponse response) throws IOException

@@ -1,9 +1,10 @@
 package dev.nserv.filter;
 
 /**
- * The JMX view of a {@link Limiter}, registered on the platform MBeanServer as
- * {@code dev.nserv.filter:type=ConcurrencyLimit,name=<limiterName>}. {@code Limit} is writable; the rest is
- * read-only. Counters count since the limiter was created.
+ * The JMX view of a {@link Limiter} (through {@link ConcurrencyLimitJmx}), registered on the platform
+ * MBeanServer as {@code dev.nserv.filter:type=ConcurrencyLimit,name=<limiterName>,instance=<n>}; match every
+ * instance with {@code dev.nserv.filter:type=ConcurrencyLimit,name=<limiterName>,*}. {@code Limit} is writable;
+ * the rest is read-only. Counters count since the limiter was created.
  */
 public interface ConcurrencyLimitMBean
 {

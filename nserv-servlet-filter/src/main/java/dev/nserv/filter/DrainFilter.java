@@ -25,7 +25,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * AsyncContext ends).
  *
  * <p>A drain starts when any of these happens: the webapp is being destroyed; the JMX operation
- * {@code startDrain} on {@code dev.nserv.filter:type=Drain,name=<drain-name>} is called; or the nserv server
+ * {@code startDrain} on {@code dev.nserv.filter:type=Drain,name=<drain-name>,instance=<n>} is called (the
+ * {@code instance} key tells live copies of one webapp apart, see the README); or the nserv server
  * announces a drain by setting the ServletContext attribute {@code dev.nserv.draining} to
  * {@code Boolean.TRUE} (checked on every request; this is the contract with the nserv server, which
  * needs no compile-time dependency on this module).</p>
@@ -78,7 +79,7 @@ public class DrainFilter implements Filter
         DrainState drain = DrainState.of(config.getServletContext());
         drain.setDrainTimeoutMillis(timeout);
         if (jmx)
-            objectName = Jmx.register(drain, DrainMBean.class, "Drain", name, "init-param 'drain-name'");
+            objectName = Jmx.register(drain, DrainMBean.class, "Drain", name);
         readinessPath = path;
         state = drain;
         config.getServletContext().log("nserv drain filter '" + config.getFilterName() + "': readiness-path=" + path + " drain-timeout-ms=" + timeout +

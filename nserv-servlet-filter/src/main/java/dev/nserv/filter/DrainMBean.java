@@ -2,8 +2,9 @@ package dev.nserv.filter;
 
 /**
  * The JMX view of a webapp's {@link DrainState}, registered on the platform MBeanServer as
- * {@code dev.nserv.filter:type=Drain,name=<drain-name>} (default drain-name: the context path without its
- * leading slash, {@code ROOT} for the root context).
+ * {@code dev.nserv.filter:type=Drain,name=<drain-name>,instance=<n>} (default drain-name: the context path
+ * without its leading slash, {@code ROOT} for the root context). Two live copies of one webapp (a hot redeploy,
+ * a parallel deployment) have one MBean each, told apart by {@code instance}; each drains only its own copy.
  */
 public interface DrainMBean
 {

@@ -6,8 +6,9 @@ package dev.nserv.filter;
  * grows by about the square root of itself per sample (the headroom a queue needs); when latency rises above
  * {@code tolerance} times its long-term level the limit shrinks in proportion. The change is smoothed, and the
  * limit does not grow while less than half of it is in use. A failed request halves the target, without headroom.
+ * The smoothed estimate itself is kept within [min, max], so it cannot run away beyond the limits it gives.
  */
-final class GradientLimit implements LimitAlgorithm
+final class GradientLimit extends LimitAlgorithm
 {
     private static final double TOLERANCE = 1.5;
     private static final double SMOOTHING = 0.2;
@@ -16,13 +17,26 @@ final class GradientLimit implements LimitAlgorithm
     private double estimate;
     private double longLatency;
 
-    GradientLimit(int initialLimit)
+    /**
+     * @param initialLimit the limit to start from, within the bounds
+     * @param minLimit the lowest limit, 1 or more
+     * @param maxLimit the highest limit, at least {@code minLimit}
+     */
+    GradientLimit(int initialLimit, int minLimit, int maxLimit)
     {
+        super(adaptiveMin("gradient", minLimit), maxLimit);
+        check(initialLimit);
         this.estimate = initialLimit;
     }
 
     @Override
-    public int update(int limit, long latencyNanos, int inFlight, boolean dropped)
+    boolean isAdaptive()
+    {
+        return true;
+    }
+
+    @Override
+    int update(int limit, long latencyNanos, int inFlight, boolean dropped)
     {
         double sample = Math.max(1, latencyNanos);
         if (longLatency == 0)
@@ -40,25 +54,15 @@ final class GradientLimit implements LimitAlgorithm
             double gradient = Math.max(0.5, Math.min(1.0, TOLERANCE * longLatency / sample));
             target = estimate * gradient + Math.sqrt(estimate);
         }
-        if (inFlight * 2 < estimate)
+        if (inFlight * 2.0 < estimate)
             target = Math.min(target, estimate);
-        estimate = estimate * (1 - SMOOTHING) + target * SMOOTHING;
-        return (int)Math.round(estimate);
+        estimate = Math.max(getMinLimit(), Math.min(getMaxLimit(), estimate * (1 - SMOOTHING) + target * SMOOTHING));
+        return clamp(Math.round(estimate));
     }
 
     @Override
-    public void limitSet(int limit)
+    void limitSet(int limit)
     {
         estimate = limit;
-    }
-
-    /**
-     * Keeps the internal estimate within the limiter's bounds, so it cannot run away beyond the clamp.
-     * @param min the minimum limit
-     * @param max the maximum limit
-     */
-    void clamp(int min, int max)
-    {
-        estimate = Math.max(min, Math.min(max, estimate));
     }
 }

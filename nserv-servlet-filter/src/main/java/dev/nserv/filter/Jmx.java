@@ -13,22 +13,46 @@ import javax.management.StandardMBean;
 
 import jakarta.servlet.ServletException;
 
-/** Registers and unregisters this module's MBeans on the platform MBeanServer. */
+/**
+ * Registers and unregisters this module's MBeans on the platform MBeanServer, under
+ * {@code dev.nserv.filter:type=<type>,name=<name>,instance=<n>}. The readable {@code name} (a context or
+ * limiter name) can be the same for two live copies of one webapp: a hot redeploy starts the new context before
+ * it stops the old one, Tomcat's parallel deployment runs two versions side by side, and with a copy of the jar
+ * in each {@code WEB-INF/lib} each copy has its own classes. The {@code instance} key tells them apart: one more
+ * than the highest instance registered for that type and name (1 for the first), so while an older copy lives,
+ * a newer one has the higher number. The MBeanServer is the only state all copies share, so it settles races
+ * between them: a taken name is retried with the next number. Match every copy with
+ * {@code dev.nserv.filter:type=<type>,name=<name>,*}.
+ */
 final class Jmx
 {
     /** The JMX domain of every MBean of this module. */
     static final String DOMAIN = "dev.nserv.filter";
+    /** The ObjectName key that tells copies of one name apart. */
+    static final String INSTANCE = "instance";
+    private static final int ATTEMPTS = 100;
     private static final Logger LOG = Logger.getLogger(Jmx.class.getName());
 
     private Jmx()
     {
     }
 
-    static ObjectName name(String type, String name)
+    /** @return the pattern matching every instance of one type and name */
+    static ObjectName pattern(String type, String name)
+    {
+        return objectName(DOMAIN + ":type=" + type + ",name=" + name + ",*", name);
+    }
+
+    static ObjectName name(String type, String name, int instance)
+    {
+        return objectName(DOMAIN + ":type=" + type + ",name=" + name + "," + INSTANCE + "=" + instance, name);
+    }
+
+    private static ObjectName objectName(String text, String name)
     {
         try
         {
-            return new ObjectName(DOMAIN + ":type=" + type + ",name=" + name);
+            return new ObjectName(text);
         }
         catch (MalformedObjectNameException e)
         {
@@ -37,31 +61,57 @@ final class Jmx
     }
 
     /**
-     * @param what how to name the setting to change in a failure message, e.g. "init-param 'limiter-name'"
+     * Registers {@code impl} under the next free instance of {@code type} and {@code name}.
+     * @return the ObjectName it got
      */
-    static <T> ObjectName register(T impl, Class<T> iface, String type, String name, String what) throws ServletException
+    static <T> ObjectName register(T impl, Class<T> iface, String type, String name) throws ServletException
     {
-        ObjectName objectName = name(type, name);
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        try
+        JMException last = null;
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++)
         {
-            server.registerMBean(new StandardMBean(impl, iface), objectName);
-            return objectName;
+            ObjectName objectName = name(type, name, highestInstance(server, type, name) + 1);
+            try
+            {
+                server.registerMBean(new StandardMBean(impl, iface), objectName);
+                return objectName;
+            }
+            catch (InstanceAlreadyExistsException e)
+            {
+                // another copy (another class loader) took this number between the query and the registration
+                last = e;
+            }
+            catch (JMException e)
+            {
+                ServletException failure = new ServletException("cannot register MBean " + objectName + ": " + e);
+                failure.initCause(e);
+                throw failure;
+            }
         }
-        catch (InstanceAlreadyExistsException e)
+        ServletException failure = new ServletException("cannot register an MBean " + pattern(type, name) + ": every instance number tried was taken " +
+            "by a concurrent registration (" + ATTEMPTS + " attempts)");
+        failure.initCause(last);
+        throw failure;
+    }
+
+    private static int highestInstance(MBeanServer server, String type, String name)
+    {
+        int highest = 0;
+        for (ObjectName existing : server.queryNames(pattern(type, name), null))
         {
-            // the same name from another class loader: another webapp with its own copy of this jar
-            ServletException failure = new ServletException("MBean " + objectName + " is already registered by another copy of nserv-servlet-filter " +
-                "(another webapp?): choose another " + what + ", or put the jar in the container's shared lib to share the limiter");
-            failure.initCause(e);
-            throw failure;
+            String value = existing.getKeyProperty(INSTANCE);
+            if (value == null)
+                continue;
+            try
+            {
+                highest = Math.max(highest, Integer.parseInt(value));
+            }
+            catch (NumberFormatException e)
+            {
+                // not one of ours: ignore it
+            }
         }
-        catch (JMException e)
-        {
-            ServletException failure = new ServletException("cannot register MBean " + objectName + ": " + e);
-            failure.initCause(e);
-            throw failure;
-        }
+        return highest;
     }
 
     static void unregister(ObjectName objectName)

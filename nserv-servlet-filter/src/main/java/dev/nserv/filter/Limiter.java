@@ -1,52 +1,38 @@
 package dev.nserv.filter;
 
-import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A resizable concurrency limit with an optional bounded wait queue. {@link #acquire()} hands out a
- * {@link Permit} while fewer than {@link #getLimit()} are held; over the limit it rejects (returns null) at
- * once, or waits in a FIFO or LIFO queue of bounded size for at most the queue timeout. A full FIFO queue
- * rejects the newcomer; a full LIFO queue rejects its oldest waiter instead and queues the newcomer.
+ * A resizable concurrency limit: {@link #acquire()} hands out a {@link Permit} while fewer than
+ * {@link #getLimit()} are held; over the limit it rejects (returns null) at once, or, with policy fifo or lifo,
+ * lets the request wait in a {@link WaitQueue}. The {@link LimitAlgorithm} built by the adaptive mode owns the
+ * range of the limit and, if adaptive, moves it after every released permit.
  *
- * <p>Taking a free permit is lock-free (a compare-and-set); the lock is taken only to queue, to hand a freed
- * permit to a waiter, and by adaptive limits. A freed permit is handed directly to the next waiter, and no
- * newcomer takes a permit while requests wait, so waiters are not overtaken. Raising the limit wakes as many
- * waiters as it frees permits for, at once; lowering it takes no permit away, so it takes effect as requests
- * finish. With an adaptive mode the limit also moves by itself, within [min, max], after every released
- * permit.</p>
- *
- * <p>Waiting blocks the calling (container) thread, so the queue size also bounds how many threads can wait.</p>
+ * <p>Taking a free permit is lock-free (a compare-and-set on the in-flight count). No newcomer takes a permit
+ * while requests wait, and a freed permit goes straight to the next waiter. Raising the limit admits waiters
+ * at once; lowering it takes no permit away, so it takes effect as requests finish. JMX sees a limiter through
+ * {@link ConcurrencyLimitJmx}.</p>
  *
  * <pre>{@code
  * Limiter limiter = new Limiter("api", new ConcurrencyLimitSettings().setLimit(50));
  * Permit permit = limiter.acquire();
  * if (permit == null) { reject(); return; }
- * try { work(); } finally { permit.release(false); }
+ * try { work(); permit.succeeded(); } catch (RuntimeException e) { permit.dropped(); throw e; }
  * }</pre>
  */
-public final class Limiter implements ConcurrencyLimitMBean
+public final class Limiter
 {
     private final String name;
-    private final QueuePolicy policy;
-    private final int queueSize;
-    private final long queueTimeoutNanos;
-    private final AdaptiveMode adaptive;
     private final LimitAlgorithm algorithm;
-    private final int minLimit;
-    private final int maxLimit;
-
-    private final ReentrantLock lock = new ReentrantLock();
-    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
-    // written under the lock (limit also by the adaptive update), volatile so that readers need not take it
+    private final boolean adaptive;
+    private final String adaptiveId;
+    // null with policy reject
+    private final WaitQueue queue;
+    // serialises the algorithm (it keeps state) and the writes of limit
+    private final Object update = new Object();
     private volatile int limit;
     private final AtomicInteger inFlight = new AtomicInteger();
-    // the number of waiters: written under the lock, read without it by the fast paths
-    private volatile int queued;
     private volatile boolean closed;
     // more than one filter uses this limiter (set by LimiterRegistry)
     private volatile boolean shared;
@@ -64,29 +50,13 @@ public final class Limiter implements ConcurrencyLimitMBean
     {
         settings.validate();
         this.name = name;
-        this.policy = settings.getPolicy();
-        this.queueSize = settings.getQueueSize();
-        this.queueTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.getQueueTimeoutMillis());
-        this.adaptive = settings.getAdaptive();
+        this.algorithm = settings.getAdaptive().create(settings);
+        this.algorithm.check(settings.getLimit());
+        this.adaptive = algorithm.isAdaptive();
+        this.adaptiveId = settings.getAdaptive().id();
         this.limit = settings.getLimit();
-        switch (adaptive)
-        {
-            case AIMD:
-                algorithm = new AimdLimit(settings.getAimdBackoff(), settings.getLatencyThresholdMillis());
-                minLimit = settings.getMinLimit();
-                maxLimit = settings.getMaxLimit();
-                break;
-            case GRADIENT:
-                algorithm = new GradientLimit(settings.getLimit());
-                minLimit = settings.getMinLimit();
-                maxLimit = settings.getMaxLimit();
-                break;
-            default:
-                algorithm = null;
-                minLimit = 0;
-                maxLimit = Integer.MAX_VALUE;
-                break;
-        }
+        QueuePolicy policy = settings.getPolicy();
+        this.queue = policy.queues() ? new WaitQueue(policy, settings.getQueueSize(), settings.getQueueTimeoutMillis(), this::tryTake) : null;
     }
 
     /**
@@ -96,143 +66,54 @@ public final class Limiter implements ConcurrencyLimitMBean
      */
     public Permit acquire()
     {
-        // fast path, no lock: take a free permit unless someone waits (waiters are served first)
-        while (!closed && queued == 0)
-        {
-            int held = inFlight.get();
-            if (held >= limit)
-                break;
-            if (inFlight.compareAndSet(held, held + 1))
-            {
-                accepted.increment();
-                return new Permit(this, algorithm != null);
-            }
-        }
-        if (closed || !policy.queues())
+        // waiters are served first: the fast path is open only while nobody waits
+        if (!closed && (queue == null || queue.isEmpty()) && tryTake())
+            return admitted();
+        if (closed || queue == null)
         {
             rejected.increment();
             return null;
         }
-        lock.lock();
-        try
-        {
-            return enqueue();
-        }
-        finally
-        {
-            lock.unlock();
-        }
-    }
-
-    // called with the lock held
-    private Permit enqueue()
-    {
-        if (closed)
-        {
-            rejected.increment();
-            return null;
-        }
-        if (waiters.size() >= queueSize)
-        {
-            if (policy != QueuePolicy.LIFO)
-            {
-                rejected.increment();
-                return null;
-            }
-            // LIFO and full: the oldest waiter is the one least likely to be served in time, so it makes room
-            Waiter oldest = waiters.pollFirst();
-            oldest.evicted = true;
-            oldest.condition.signal();
-        }
-        Waiter waiter = new Waiter(lock.newCondition());
-        waiters.addLast(waiter);
-        queued = waiters.size();
-        // a permit freed between the fast path and the write of queued above was not handed to anyone: the
-        // releaser read queued == 0 before this write (volatile accesses are totally ordered), so grant it here
-        grant();
-        long remaining = queueTimeoutNanos;
-        boolean interrupted = false;
-        try
-        {
-            while (!waiter.granted && !waiter.evicted && !closed && remaining > 0)
-                remaining = waiter.condition.awaitNanos(remaining);
-        }
-        catch (InterruptedException e)
-        {
-            interrupted = true;
-        }
-        // grants happen under the lock too, so this check cannot race with one
-        if (waiter.granted)
-        {
-            accepted.increment();
-            if (interrupted)
-                Thread.currentThread().interrupt();
-            return new Permit(this, algorithm != null);
-        }
-        if (!waiter.evicted)
-            waiters.remove(waiter);
-        queued = waiters.size();
+        WaitQueue.Outcome outcome = queue.await();
+        if (outcome == WaitQueue.Outcome.GRANTED)
+            return admitted();
         rejected.increment();
-        if (interrupted)
-            Thread.currentThread().interrupt();
-        else if (!closed && !waiter.evicted)
+        if (outcome == WaitQueue.Outcome.TIMED_OUT)
             timedOut.increment();
         return null;
     }
 
-    void release(long latencyNanos, boolean dropped)
+    private Permit admitted()
     {
-        int held = inFlight.getAndDecrement();
-        if (algorithm != null)
-        {
-            // the algorithms keep state: serialise them, and grant waiters the room a raised limit made
-            lock.lock();
-            try
-            {
-                int next = Math.max(minLimit, Math.min(maxLimit, algorithm.update(limit, latencyNanos, held, dropped)));
-                if (algorithm instanceof GradientLimit)
-                    ((GradientLimit)algorithm).clamp(minLimit, maxLimit);
-                limit = next;
-                grant();
-            }
-            finally
-            {
-                lock.unlock();
-            }
-            return;
-        }
-        // pairs with enqueue(): it writes queued then looks for room, this frees room then reads queued, so at
-        // least one of the two sees the other and the freed permit reaches the waiter
-        if (queued > 0)
-        {
-            lock.lock();
-            try
-            {
-                grant();
-            }
-            finally
-            {
-                lock.unlock();
-            }
-        }
+        accepted.increment();
+        return new Permit(this, adaptive);
     }
 
-    // called with the lock held: hand free permits straight to waiters (a fast-path acquirer may race for the
-    // same room, hence the compare-and-set)
-    private void grant()
+    // takes one permit if the limit allows it; also the queue's way to take room for a waiter
+    private boolean tryTake()
     {
-        while (!waiters.isEmpty())
+        while (true)
         {
             int held = inFlight.get();
             if (held >= limit)
-                break;
-            if (!inFlight.compareAndSet(held, held + 1))
-                continue;
-            Waiter waiter = policy == QueuePolicy.LIFO ? waiters.pollLast() : waiters.pollFirst();
-            waiter.granted = true;
-            waiter.condition.signal();
+                return false;
+            if (inFlight.compareAndSet(held, held + 1))
+                return true;
         }
-        queued = waiters.size();
+    }
+
+    void release(long latencyNanos, Permit.End end)
+    {
+        int held = inFlight.getAndDecrement();
+        if (adaptive && end != Permit.End.IGNORED)
+        {
+            synchronized (update)
+            {
+                limit = algorithm.update(limit, latencyNanos, held, end == Permit.End.DROPPED);
+            }
+        }
+        if (queue != null)
+            queue.roomFreed();
     }
 
     /**
@@ -241,17 +122,9 @@ public final class Limiter implements ConcurrencyLimitMBean
      */
     public void close()
     {
-        lock.lock();
-        try
-        {
-            closed = true;
-            for (Waiter waiter : waiters)
-                waiter.condition.signal();
-        }
-        finally
-        {
-            lock.unlock();
-        }
+        closed = true;
+        if (queue != null)
+            queue.close();
     }
 
     /** @return true while more than one filter uses this limiter */
@@ -265,106 +138,90 @@ public final class Limiter implements ConcurrencyLimitMBean
         this.shared = shared;
     }
 
-    @Override
+    LimitAlgorithm getAlgorithm()
+    {
+        return algorithm;
+    }
+
+    /** @return the wait queue, null with policy reject */
+    WaitQueue getQueue()
+    {
+        return queue;
+    }
+
+    /** @return the limiter name, as shown in JMX */
     public String getName()
     {
         return name;
     }
 
-    @Override
+    /** @return the current limit: the most requests in flight at once */
     public int getLimit()
     {
         return limit;
     }
 
-    @Override
+    /**
+     * Changes the limit at once: raising it admits waiters immediately; lowering it takes no permit away. An
+     * adaptive limit restarts its estimate from here.
+     * @param limit 0 or more (0 rejects every new request); within the algorithm's min and max when adaptive
+     * @throws IllegalArgumentException if the limit is outside the algorithm's range
+     */
     public void setLimit(int limit)
     {
-        if (limit < 0)
-            throw new IllegalArgumentException("limit " + limit + " is negative: use 0 or more (0 rejects every request)");
-        if (algorithm != null && (limit < minLimit || limit > maxLimit))
-            throw new IllegalArgumentException("limit " + limit + " must lie between min limit " + minLimit + " and max limit " + maxLimit + " (adaptive)");
-        lock.lock();
-        try
+        algorithm.check(limit);
+        synchronized (update)
         {
             this.limit = limit;
-            if (algorithm != null)
-                algorithm.limitSet(limit);
-            grant();
+            algorithm.limitSet(limit);
         }
-        finally
-        {
-            lock.unlock();
-        }
+        if (queue != null)
+            queue.roomFreed();
     }
 
-    @Override
-    public int getMinLimit()
-    {
-        return algorithm == null ? 0 : minLimit;
-    }
-
-    @Override
-    public int getMaxLimit()
-    {
-        return algorithm == null ? 0 : maxLimit;
-    }
-
-    @Override
-    public String getAdaptive()
-    {
-        return adaptive.id();
-    }
-
-    @Override
+    /** @return {@code reject}, {@code fifo} or {@code lifo} */
     public String getPolicy()
     {
-        return policy.id();
+        return queue == null ? QueuePolicy.REJECT.id() : queue.getPolicy().id();
     }
 
-    @Override
-    public int getQueueSize()
+    /** @return {@code none}, {@code aimd} or {@code gradient} */
+    public String getAdaptive()
     {
-        return policy.queues() ? queueSize : 0;
+        return adaptiveId;
     }
 
-    @Override
-    public long getQueueTimeoutMillis()
-    {
-        return policy.queues() ? TimeUnit.NANOSECONDS.toMillis(queueTimeoutNanos) : 0;
-    }
-
-    @Override
+    /** @return requests holding a permit now */
     public int getInFlight()
     {
         return inFlight.get();
     }
 
-    @Override
+    /** @return requests waiting in the queue now */
     public int getQueued()
     {
-        return queued;
+        return queue == null ? 0 : queue.size();
     }
 
-    @Override
+    /** @return requests that got a permit, at once or after waiting */
     public long getAccepted()
     {
         return accepted.sum();
     }
 
-    @Override
+    /** @return requests rejected: over the limit, queue full or pushed out, queue timeout, or limiter closed */
     public long getRejected()
     {
         return rejected.sum();
     }
 
-    @Override
+    /** @return of the rejected requests, those that waited until the queue timeout */
     public long getTimedOut()
     {
         return timedOut.sum();
     }
 
-    @Override
+    /** @return accepted plus rejected */
     public long getTotal()
     {
         return accepted.sum() + rejected.sum();
@@ -373,18 +230,6 @@ public final class Limiter implements ConcurrencyLimitMBean
     @Override
     public String toString()
     {
-        return "Limiter[" + name + " limit=" + limit + " inFlight=" + inFlight.get() + " queued=" + queued + " policy=" + policy.id() + " adaptive=" + adaptive.id() + "]";
-    }
-
-    private static final class Waiter
-    {
-        final Condition condition;
-        boolean granted;
-        boolean evicted;
-
-        Waiter(Condition condition)
-        {
-            this.condition = condition;
-        }
+        return "Limiter[" + name + " limit=" + limit + " inFlight=" + inFlight.get() + " queued=" + getQueued() + " policy=" + getPolicy() + " adaptive=" + adaptiveId + "]";
     }
 }

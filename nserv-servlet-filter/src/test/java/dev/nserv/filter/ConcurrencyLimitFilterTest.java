@@ -281,13 +281,13 @@ class ConcurrencyLimitFilterTest
     @Test
     void filtersWithTheSameLimiterNameShareOneLimiterAndMBean() throws Exception
     {
-        ObjectName name = new ObjectName("dev.nserv.filter:type=ConcurrencyLimit,name=unit-shared");
         ConcurrencyLimitFilter a = new ConcurrencyLimitFilter();
         ConcurrencyLimitFilter b = new ConcurrencyLimitFilter();
         ConcurrencyLimitFilter c = new ConcurrencyLimitFilter();
         a.init(Mocks.config(context, "a", Map.of("limiter-name", "unit-shared", "limit", "3")));
         b.init(Mocks.config(Mocks.context("/other"), "b", Map.of("limiter-name", "unit-shared")));
         assertThat(b.getLimiter()).isSameAs(a.getLimiter());
+        ObjectName name = Mocks.mbean("ConcurrencyLimit", "unit-shared");
         assertThatThrownBy(() -> c.init(Mocks.config(context, "c", Map.of("limiter-name", "unit-shared", "limit", "4"))))
             .isInstanceOf(ServletException.class).hasMessageContaining("limiter 'unit-shared' is already in use");
         assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(name, "Limit")).isEqualTo(3);
@@ -295,6 +295,7 @@ class ConcurrencyLimitFilterTest
         assertThat(ManagementFactory.getPlatformMBeanServer().isRegistered(name)).as("b still uses it").isTrue();
         b.destroy();
         assertThat(ManagementFactory.getPlatformMBeanServer().isRegistered(name)).isFalse();
+        assertThat(Mocks.mbeans("ConcurrencyLimit", "unit-shared")).isEmpty();
         assertThat(LimiterRegistry.users("unit-shared")).isZero();
     }
 
@@ -302,7 +303,7 @@ class ConcurrencyLimitFilterTest
     void jmxChangesTheLimitAtRuntime() throws Exception
     {
         start(Map.of("limit", "1"));
-        ObjectName name = new ObjectName("dev.nserv.filter:type=ConcurrencyLimit,name=unit.limit");
+        ObjectName name = Mocks.mbean("ConcurrencyLimit", "unit.limit");
         var server = ManagementFactory.getPlatformMBeanServer();
         server.setAttribute(name, new javax.management.Attribute("Limit", 5));
         assertThat(filter.getLimiter().getLimit()).isEqualTo(5);
@@ -317,7 +318,7 @@ class ConcurrencyLimitFilterTest
         filter.init(Mocks.config(context, "prog", Map.of("limit", "6")));
         assertThat(filter.getLimiter().getLimit()).isEqualTo(6);
         assertThat(filter.getLimiter().getPolicy()).isEqualTo("lifo");
-        assertThat(ManagementFactory.getPlatformMBeanServer().isRegistered(new ObjectName("dev.nserv.filter:type=ConcurrencyLimit,name=unit.prog"))).isFalse();
+        assertThat(Mocks.mbeans("ConcurrencyLimit", "unit.prog")).isEmpty();
     }
 
     @Test
@@ -351,7 +352,7 @@ class ConcurrencyLimitFilterTest
         try
         {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> filter.getLimiter().getQueued() == 1);
-            held.release(false);
+            held.succeeded();
             waiter.join(5000);
             assertThat(waiter.isAlive()).isFalse();
             verify(chain).doFilter(any(), any());

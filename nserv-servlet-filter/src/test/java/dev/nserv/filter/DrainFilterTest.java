@@ -139,7 +139,7 @@ class DrainFilterTest
     void jmxStartsAndCancelsADrain() throws Exception
     {
         start(Map.of());
-        ObjectName name = new ObjectName("dev.nserv.filter:type=Drain,name=drainunit");
+        ObjectName name = Mocks.mbean("Drain", "drainunit");
         var server = ManagementFactory.getPlatformMBeanServer();
         assertThat(server.getAttribute(name, "Draining")).isEqualTo(false);
         server.invoke(name, "startDrain", null, null);
@@ -210,7 +210,7 @@ class DrainFilterTest
         long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertThat(elapsedMs).as("one deadline for both waits (generous bound)").isBetween(150L, 5000L);
         assertThat(filter.getDrainState().getInFlight()).isEqualTo(1);
-        assertThat(ManagementFactory.getPlatformMBeanServer().isRegistered(new ObjectName("dev.nserv.filter:type=Drain,name=drainunit"))).isFalse();
+        assertThat(Mocks.mbeans("Drain", "drainunit")).isEmpty();
         filter = null;
     }
 }

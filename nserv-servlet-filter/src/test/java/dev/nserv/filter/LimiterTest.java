@@ -41,7 +41,7 @@ class LimiterTest
         assertThat(b).isNotNull();
         assertThat(limiter.acquire()).isNull();
         assertThat(limiter.getInFlight()).isEqualTo(2);
-        assertThat(a.release(false)).isTrue();
+        assertThat(a.succeeded()).isTrue();
         assertThat(limiter.getInFlight()).isEqualTo(1);
         Permit c = limiter.acquire();
         assertThat(c).isNotNull();
@@ -55,13 +55,13 @@ class LimiterTest
     {
         Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(1));
         Permit a = limiter.acquire();
-        assertThat(a.release(false)).isTrue();
-        assertThat(a.release(true)).isFalse();
+        assertThat(a.succeeded()).isTrue();
+        assertThat(a.dropped()).isFalse();
         assertThat(a.isReleased()).isTrue();
         assertThat(limiter.getInFlight()).isZero();
         Permit b = limiter.acquire();
         assertThat(limiter.acquire()).as("the double release must not have freed a second slot").isNull();
-        b.release(false);
+        b.succeeded();
     }
 
     @Test
@@ -93,11 +93,11 @@ class LimiterTest
         Permit held = limiter.acquire();
         List<Integer> order = Collections.synchronizedList(new ArrayList<>());
         List<Future<Permit>> futures = List.of(waiter(limiter, 1, order, 1), waiter(limiter, 2, order, 2), waiter(limiter, 3, order, 3));
-        held.release(false);
+        held.succeeded();
         for (Future<Permit> f : futures)
         {
             await().atMost(5, TimeUnit.SECONDS).until(() -> order.size() > futures.indexOf(f));
-            futures.get(order.get(order.size() - 1) - 1).get(5, TimeUnit.SECONDS).release(false);
+            futures.get(order.get(order.size() - 1) - 1).get(5, TimeUnit.SECONDS).succeeded();
         }
         assertThat(order).containsExactly(1, 2, 3);
         assertThat(limiter.getInFlight()).isZero();
@@ -111,12 +111,12 @@ class LimiterTest
         Permit held = limiter.acquire();
         List<Integer> order = Collections.synchronizedList(new ArrayList<>());
         List<Future<Permit>> futures = List.of(waiter(limiter, 1, order, 1), waiter(limiter, 2, order, 2), waiter(limiter, 3, order, 3));
-        held.release(false);
+        held.succeeded();
         for (int i = 0; i < 3; i++)
         {
             int served = i + 1;
             await().atMost(5, TimeUnit.SECONDS).until(() -> order.size() == served);
-            futures.get(order.get(i) - 1).get(5, TimeUnit.SECONDS).release(false);
+            futures.get(order.get(i) - 1).get(5, TimeUnit.SECONDS).succeeded();
         }
         assertThat(order).containsExactly(3, 2, 1);
     }
@@ -129,8 +129,8 @@ class LimiterTest
         Future<Permit> queued = waiter(limiter, 1, Collections.synchronizedList(new ArrayList<>()), 1);
         assertThat(limiter.acquire()).isNull();
         assertThat(limiter.getTimedOut()).isZero();
-        held.release(false);
-        queued.get(5, TimeUnit.SECONDS).release(false);
+        held.succeeded();
+        queued.get(5, TimeUnit.SECONDS).succeeded();
     }
 
     @Test
@@ -146,9 +146,9 @@ class LimiterTest
         await().atMost(5, TimeUnit.SECONDS).until(() -> limiter.getQueued() == 2);
         assertThat(limiter.getRejected()).isEqualTo(1);
         assertThat(limiter.getTimedOut()).isZero();
-        held.release(false);
-        newest.get(5, TimeUnit.SECONDS).release(false);
-        middle.get(5, TimeUnit.SECONDS).release(false);
+        held.succeeded();
+        newest.get(5, TimeUnit.SECONDS).succeeded();
+        middle.get(5, TimeUnit.SECONDS).succeeded();
         assertThat(limiter.getInFlight()).isZero();
     }
 
@@ -160,7 +160,7 @@ class LimiterTest
         assertThat(limiter.acquire()).isNull();
         assertThat(limiter.getTimedOut()).isEqualTo(1);
         assertThat(limiter.getQueued()).isZero();
-        held.release(false);
+        held.succeeded();
         assertThat(limiter.getInFlight()).isZero();
     }
 
@@ -176,9 +176,9 @@ class LimiterTest
         Permit p1 = w1.get(5, TimeUnit.SECONDS);
         Permit p2 = w2.get(5, TimeUnit.SECONDS);
         assertThat(limiter.getInFlight()).isEqualTo(3);
-        held.release(false);
-        p1.release(false);
-        p2.release(false);
+        held.succeeded();
+        p1.succeeded();
+        p2.succeeded();
     }
 
     @Test
@@ -190,11 +190,11 @@ class LimiterTest
         Permit c = limiter.acquire();
         limiter.setLimit(1);
         assertThat(limiter.getInFlight()).isEqualTo(3);
-        a.release(false);
+        a.succeeded();
         assertThat(limiter.acquire()).isNull();
-        b.release(false);
+        b.succeeded();
         assertThat(limiter.acquire()).isNull();
-        c.release(false);
+        c.succeeded();
         assertThat(limiter.acquire()).isNotNull();
     }
 
@@ -207,7 +207,7 @@ class LimiterTest
         limiter.close();
         assertThat(w.get(5, TimeUnit.SECONDS)).isNull();
         assertThat(limiter.acquire()).isNull();
-        held.release(false);
+        held.succeeded();
         assertThat(limiter.getInFlight()).isZero();
     }
 
@@ -222,7 +222,7 @@ class LimiterTest
         await().atMost(5, TimeUnit.SECONDS).until(() -> limiter.getQueued() == 0);
         assertThat(limiter.getRejected()).isEqualTo(1);
         assertThat(limiter.getTimedOut()).isZero();
-        held.release(false);
+        held.succeeded();
     }
 
     @Test
@@ -246,7 +246,7 @@ class LimiterTest
                     worst.accumulateAndGet(holding.incrementAndGet(), Math::max);
                     Thread.yield();
                     holding.decrementAndGet();
-                    permit.release(false);
+                    permit.succeeded();
                 }
                 return admitted;
             }));
@@ -283,40 +283,36 @@ class LimiterTest
             Permit p;
             while ((p = limiter.acquire()) != null)
                 permits.add(p);
-            permits.forEach(permit -> permit.release(false));
+            permits.forEach(permit -> permit.succeeded());
         }
         assertThat(limiter.getLimit()).as("grows to the max and stays there").isEqualTo(6);
-        limiter.acquire().release(true);
+        limiter.acquire().dropped();
         assertThat(limiter.getLimit()).isEqualTo(3);
-        limiter.acquire().release(true);
-        limiter.acquire().release(true);
+        limiter.acquire().dropped();
+        limiter.acquire().dropped();
         assertThat(limiter.getLimit()).as("never below the min").isEqualTo(2);
         // idle use (one at a time, limit 2): 1*2 >= 2 counts as used, grows
-        limiter.acquire().release(false);
+        limiter.acquire().succeeded();
         assertThat(limiter.getLimit()).isEqualTo(3);
         // one at a time with limit 3 is under half: no growth
-        limiter.acquire().release(false);
+        limiter.acquire().succeeded();
         assertThat(limiter.getLimit()).isEqualTo(3);
     }
 
     @Test
     void gradientShrinksWhenLatencyRisesAndStaysWithinBounds()
     {
-        GradientLimit gradient = new GradientLimit(50);
+        GradientLimit gradient = new GradientLimit(50, 10, 100);
         int limit = 50;
         for (int i = 0; i < 200; i++)
             limit = Math.max(10, Math.min(100, gradient.update(limit, 1_000_000, limit, false)));
         assertThat(limit).as("steady latency and full use: grows to the max").isEqualTo(100);
-        gradient.clamp(10, 100);
         for (int i = 0; i < 50; i++)
-        {
             limit = Math.max(10, Math.min(100, gradient.update(limit, 20_000_000, limit, false)));
-            gradient.clamp(10, 100);
-        }
         assertThat(limit).as("latency 20x its long-term level: shrinks to the min").isEqualTo(10);
         Limiter limiter = limiter(new ConcurrencyLimitSettings().setLimit(5).setAdaptive(AdaptiveMode.GRADIENT).setMinLimit(3).setMaxLimit(8));
         for (int i = 0; i < 100; i++)
-            limiter.acquire().release(true);
+            limiter.acquire().dropped();
         assertThat(limiter.getLimit()).isEqualTo(3);
     }
 }

@@ -88,4 +88,20 @@ final class Mocks
         doAnswer(i -> attributes.put(i.getArgument(0), i.getArgument(1))).when(request).setAttribute(anyString(), org.mockito.ArgumentMatchers.any());
         return request;
     }
+
+    /** @return the MBeans of this module with that type and name, every instance */
+    static java.util.Set<javax.management.ObjectName> mbeans(String type, String name) throws javax.management.MalformedObjectNameException
+    {
+        return java.lang.management.ManagementFactory.getPlatformMBeanServer()
+            .queryNames(new javax.management.ObjectName("dev.nserv.filter:type=" + type + ",name=" + name + ",*"), null);
+    }
+
+    /** @return the one MBean of this module with that type and name; fails if there is none or more than one */
+    static javax.management.ObjectName mbean(String type, String name) throws javax.management.MalformedObjectNameException
+    {
+        java.util.Set<javax.management.ObjectName> found = mbeans(type, name);
+        if (found.size() != 1)
+            throw new AssertionError("expected one MBean of type " + type + " named " + name + ", found " + found);
+        return found.iterator().next();
+    }
 }

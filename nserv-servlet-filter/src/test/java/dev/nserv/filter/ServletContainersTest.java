@@ -89,7 +89,7 @@ class ServletContainersTest
 
     private static ObjectName limiterName(String name) throws Exception
     {
-        return new ObjectName("dev.nserv.filter:type=ConcurrencyLimit,name=" + name);
+        return Mocks.mbean("ConcurrencyLimit", name);
     }
 
     private int attribute(ObjectName name, String attribute) throws Exception
@@ -364,7 +364,7 @@ class ServletContainersTest
             .filter("limit", ConcurrencyLimitFilter.class, Map.of("limit", "100", "limiter-name", "it-drain-" + kind))
             .drainListener();
         start(kind, app);
-        ObjectName drainMBean = new ObjectName("dev.nserv.filter:type=Drain,name=" + ctx.substring(1));
+        ObjectName drainMBean = Mocks.mbean("Drain", ctx.substring(1));
         assertThat(get(ctx + "/app-readyz").statusCode()).isEqualTo(200);
         assertThat(rawHead(ctx + "/fast")).doesNotContain("connection: close");
 
@@ -403,5 +403,97 @@ class ServletContainersTest
         stop.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertThat(state.getInFlight()).isZero();
         assertThat(mbeans.isRegistered(drainMBean)).isFalse();
+    }
+
+    private TestApp copy(String version)
+    {
+        return app("").version(version)
+            .filter("drain", DrainFilter.class, Map.of("readiness-path", "/app-readyz", "drain-timeout-ms", "30000"))
+            .filter("limit", ConcurrencyLimitFilter.class, Map.of("limit", "100"))
+            .filter("shared", ConcurrencyLimitFilter.class, Map.of("limit", "100", "limiter-name", "it-redeploy-shared"))
+            .drainListener();
+    }
+
+    private static int instance(ObjectName name)
+    {
+        return Integer.parseInt(name.getKeyProperty("instance"));
+    }
+
+    /**
+     * A hot redeploy (Jetty starts the new context before it stops the old one) and Tomcat's parallel deployment:
+     * two copies of one webapp, same context path, same filter and drain names, run side by side. Both start,
+     * each has its own MBeans and its own drain, and draining then stopping the old copy leaves the new one
+     * serving without Connection: close.
+     */
+    @ParameterizedTest
+    @EnumSource(TestContainer.Kind.class)
+    void twoCopiesOfOneWebappRunSideBySideAndDrainApart(TestContainer.Kind kind) throws Exception
+    {
+        TestApp old = copy("1");
+        start(kind, old);
+        assertThat(rawHead("/who")).startsWith("http/1.1 200").contains("x-app: 1").doesNotContain("connection: close");
+        ObjectName oldDrain = Mocks.mbean("Drain", "ROOT");
+        ObjectName oldLimit = Mocks.mbean("ConcurrencyLimit", "ROOT.limit");
+
+        TestApp fresh = copy("2");
+        container.deploy(fresh);
+        java.util.Set<ObjectName> drains = Mocks.mbeans("Drain", "ROOT");
+        java.util.Set<ObjectName> limits = Mocks.mbeans("ConcurrencyLimit", "ROOT.limit");
+        assertThat(drains).as("one drain MBean per copy").hasSize(2).contains(oldDrain);
+        assertThat(limits).as("one limiter per copy").hasSize(2).contains(oldLimit);
+        ObjectName freshDrain = drains.stream().filter(n -> !n.equals(oldDrain)).findFirst().orElseThrow();
+        ObjectName freshLimit = limits.stream().filter(n -> !n.equals(oldLimit)).findFirst().orElseThrow();
+        assertThat(instance(freshDrain)).as("the newer copy has the higher instance").isGreaterThan(instance(oldDrain));
+        assertThat(instance(freshLimit)).isGreaterThan(instance(oldLimit));
+        ObjectName shared = Mocks.mbean("ConcurrencyLimit", "it-redeploy-shared");
+        assertThat(LimiterRegistry.users("it-redeploy-shared")).as("a named limiter stays shared in one class loader, as documented").isEqualTo(2);
+
+        // the limiters are apart: a limit set on the old copy leaves the new copy's alone
+        mbeans.setAttribute(oldLimit, new Attribute("Limit", 50));
+        assertThat(attribute(oldLimit, "Limit")).isEqualTo(50);
+        assertThat(attribute(freshLimit, "Limit")).isEqualTo(100);
+
+        // drain the old copy, through its MBean and the server's context attribute: the new copy does not drain
+        mbeans.invoke(oldDrain, "startDrain", null, null);
+        old.context.setAttribute("dev.nserv.draining", Boolean.TRUE);
+        assertThat(mbeans.getAttribute(oldDrain, "Draining")).isEqualTo(true);
+        assertThat(mbeans.getAttribute(freshDrain, "Draining")).isEqualTo(false);
+        assertThat(DrainState.of(fresh.context).isDraining()).isFalse();
+        // Tomcat sends new requests to the newest version, Jetty to the first context until it stops: whichever
+        // copy answers, only the draining one closes the connection
+        for (int i = 0; i < 3; i++)
+        {
+            String head = rawHead("/who");
+            assertThat(head).startsWith("http/1.1 ");
+            if (head.contains("x-app: 2"))
+                assertThat(head).startsWith("http/1.1 200").doesNotContain("connection: close");
+            else
+                assertThat(head).contains("x-app: 1").contains("connection: close");
+        }
+        if (kind == TestContainer.Kind.TOMCAT)
+            assertThat(rawHead("/who")).contains("x-app: 2");
+
+        // stop the old copy: its destruction drains it, its MBeans go, the new copy's stay
+        container.stopApp(old);
+        assertThat(mbeans.isRegistered(oldDrain)).isFalse();
+        assertThat(mbeans.isRegistered(oldLimit)).isFalse();
+        assertThat(Mocks.mbean("Drain", "ROOT")).isEqualTo(freshDrain);
+        assertThat(Mocks.mbean("ConcurrencyLimit", "ROOT.limit")).isEqualTo(freshLimit);
+        assertThat(mbeans.isRegistered(shared)).as("the new copy still uses the shared limiter").isTrue();
+        assertThat(LimiterRegistry.users("it-redeploy-shared")).isEqualTo(1);
+
+        // the new copy serves, keeps connections open, and is ready
+        for (int i = 0; i < 3; i++)
+            assertThat(rawHead("/who")).startsWith("http/1.1 200").contains("x-app: 2").doesNotContain("connection: close");
+        HttpResponse<String> who = get("/who");
+        assertThat(who.statusCode()).isEqualTo(200);
+        assertThat(who.body()).isEqualTo("2\n");
+        HttpResponse<String> readiness = get("/app-readyz");
+        assertThat(readiness.statusCode()).isEqualTo(200);
+        assertThat(readiness.body()).isEqualTo("ready\n");
+        assertThat(mbeans.getAttribute(freshDrain, "Draining")).isEqualTo(false);
+        await().atMost(WAIT).until(() -> attribute(freshLimit, "InFlight") == 0);
+        assertThat(attribute(freshLimit, "Accepted")).as("the 4 requests after the stop, at least").isGreaterThanOrEqualTo(4);
+        assertThat(attribute(freshLimit, "Rejected")).isZero();
     }
 }

@@ -49,6 +49,8 @@ final class TestApp implements ServletContainerInitializer
     }
 
     final String contextPath;
+    /** The version of a parallel deployment (Tomcat), also answered by {@code /who}; null for none. */
+    String version;
     private final Probe probe;
     private final List<FilterSpec> filters = new ArrayList<>();
     private boolean drainListener;
@@ -70,6 +72,12 @@ final class TestApp implements ServletContainerInitializer
     TestApp filterInstance(String name, java.util.function.Supplier<Filter> instance, Map<String, String> params)
     {
         filters.add(new FilterSpec(name, null, instance, params));
+        return this;
+    }
+
+    TestApp version(String version)
+    {
+        this.version = version;
         return this;
     }
 
@@ -96,6 +104,7 @@ final class TestApp implements ServletContainerInitializer
         servlet(ctx, "async", new Async(probe));
         servlet(ctx, "fast", new Fast());
         servlet(ctx, "fail", new Fail());
+        servlet(ctx, "who", new Who(version == null ? contextPath : version));
         // like a deployed webapp's default servlet: Tomcat runs no filter for a URL that maps to no servlet
         ctx.addServlet("default", new Fast()).addMapping("/");
     }
@@ -183,6 +192,26 @@ final class TestApp implements ServletContainerInitializer
         {
             response.setContentType("text/plain");
             response.getOutputStream().write("ok\n".getBytes());
+        }
+    }
+
+    /** Says which copy of the webapp answered, in the header {@code X-App} and the body. */
+    private static final class Who extends HttpServlet
+    {
+        private static final long serialVersionUID = 1L;
+        private final String name;
+
+        Who(String name)
+        {
+            this.name = name;
+        }
+
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException
+        {
+            response.setHeader("X-App", name);
+            response.setContentType("text/plain");
+            response.getOutputStream().write((name + "\n").getBytes());
         }
     }
 

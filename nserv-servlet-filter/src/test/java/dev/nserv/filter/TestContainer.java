@@ -40,6 +40,14 @@ interface TestContainer
     /** Stops one webapp (destroys its filters and listeners); blocks until done. */
     void stopApp(TestApp app) throws Exception;
 
+    /**
+     * Deploys and starts one more webapp while the container runs, as a hot redeploy does: an app with the path
+     * of a running one is started before that one is stopped (Tomcat: parallel deployment, give the apps a
+     * {@link TestApp#version}; Jetty: a second context handler of the same path, after the first).
+     * @throws IllegalStateException if the webapp did not start
+     */
+    void deploy(TestApp app) throws Exception;
+
     /** @return true if some app did not start */
     boolean failedToStart();
 
@@ -54,6 +62,7 @@ interface TestContainer
         private final Server server = new Server();
         private final ServerConnector connector = new ServerConnector(server);
         private final Map<TestApp, ServletContextHandler> handlers = new HashMap<>();
+        private final ContextHandlerCollection contexts = new ContextHandlerCollection();
         private Throwable failure;
 
         Jetty(List<TestApp> apps) throws Exception
@@ -61,14 +70,8 @@ interface TestContainer
             connector.setHost("127.0.0.1");
             connector.setPort(0);
             server.addConnector(connector);
-            ContextHandlerCollection contexts = new ContextHandlerCollection();
             for (TestApp app : apps)
-            {
-                ServletContextHandler handler = new ServletContextHandler(app.contextPath.isEmpty() ? "/" : app.contextPath);
-                handler.addServletContainerInitializer(app);
-                contexts.addHandler(handler);
-                handlers.put(app, handler);
-            }
+                contexts.addHandler(handler(app));
             server.setHandler(contexts);
             try
             {
@@ -91,10 +94,32 @@ interface TestContainer
             return connector.getLocalPort();
         }
 
+        private ServletContextHandler handler(TestApp app)
+        {
+            ServletContextHandler handler = new ServletContextHandler(app.contextPath.isEmpty() ? "/" : app.contextPath);
+            handler.addServletContainerInitializer(app);
+            handlers.put(app, handler);
+            return handler;
+        }
+
         @Override
         public void stopApp(TestApp app) throws Exception
         {
             handlers.get(app).stop();
+        }
+
+        @Override
+        public void deploy(TestApp app) throws Exception
+        {
+            // appended after the running context of the same path, which keeps answering until it is stopped
+            ServletContextHandler handler = handler(app);
+            contexts.addHandler(handler);
+            // added to a started collection, the handler is not managed: manage it, so server.stop() stops it too
+            contexts.manage(handler);
+            if (!handler.isStarted())
+                handler.start();
+            if (!handler.isAvailable())
+                throw new IllegalStateException("context " + handler.getContextPath() + " (" + app.version + ") unavailable");
         }
 
         @Override
@@ -132,18 +157,7 @@ interface TestContainer
             connector.setProperty("address", "127.0.0.1");
             tomcat.setConnector(connector);
             for (TestApp app : apps)
-            {
-                Path docBase = Files.createDirectories(baseDir.resolve("doc" + contexts.size()));
-                Context context = tomcat.addContext(app.contextPath, docBase.toString());
-                context.addServletContainerInitializer(app, null);
-                if (context instanceof org.apache.catalina.core.StandardContext)
-                {
-                    // the leak detectors need --add-opens and only warn about it
-                    ((org.apache.catalina.core.StandardContext)context).setClearReferencesThreadLocals(false);
-                    ((org.apache.catalina.core.StandardContext)context).setClearReferencesRmiTargets(false);
-                }
-                contexts.put(app, context);
-            }
+                tomcat.getHost().addChild(context(app));
             // Tomcat logs a filter's init failure and marks the context FAILED: capture the log record's exception
             java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
             java.util.logging.Handler capture = new java.util.logging.Handler()
@@ -188,6 +202,35 @@ interface TestContainer
                 if (failure == null && context.getState() != LifecycleState.STARTED)
                     failure = new IllegalStateException("context '" + context.getPath() + "' is " + context.getState());
             }
+        }
+
+        // what Tomcat.addContext does, plus the version of a parallel deployment (name "<path>##<version>")
+        private Context context(TestApp app) throws IOException
+        {
+            Path docBase = Files.createDirectories(baseDir.resolve("doc" + contexts.size()));
+            org.apache.catalina.core.StandardContext context = new org.apache.catalina.core.StandardContext();
+            context.setPath(app.contextPath);
+            context.setName(app.version == null ? app.contextPath : app.contextPath + "##" + app.version);
+            if (app.version != null)
+                context.setWebappVersion(app.version);
+            context.setDocBase(docBase.toString());
+            context.addLifecycleListener(new Tomcat.FixContextListener());
+            context.addServletContainerInitializer(app, null);
+            // the leak detectors need --add-opens and only warn about it
+            context.setClearReferencesThreadLocals(false);
+            context.setClearReferencesRmiTargets(false);
+            contexts.put(app, context);
+            return context;
+        }
+
+        @Override
+        public void deploy(TestApp app) throws Exception
+        {
+            // adding a child to a started host starts it; the mapper sends new requests to the newest version
+            Context context = context(app);
+            tomcat.getHost().addChild(context);
+            if (context.getState() != LifecycleState.STARTED)
+                throw new IllegalStateException("context '" + context.getName() + "' is " + context.getState());
         }
 
         @Override
