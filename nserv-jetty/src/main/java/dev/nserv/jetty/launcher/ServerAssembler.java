@@ -13,6 +13,7 @@ import java.util.Map;
 
 import dev.nserv.jetty.NservServer;
 import dev.nserv.jetty.ThrottledServerConnector;
+import dev.nserv.jetty.session.PersistentSessions;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.deploy.DeploymentScanner;
 import org.eclipse.jetty.deploy.StandardDeployer;
@@ -35,8 +36,8 @@ import org.eclipse.jetty.xml.XmlConfiguration;
 /**
  * Turns {@link LauncherOptions} into a configured, not yet started {@link NservServer}: connectors, webapps,
  * then the {@code --config} XML files in order ({@link #enableJmx} adds JMX once it runs). The XML files see these objects by id -- {@code Server},
- * {@code NservServer}, {@code DrainHandler}, {@code Contexts}, {@code httpConnector}, {@code httpsConnector}
- * (when HTTPS is on) -- and the flags as properties named {@code nserv.*}.
+ * {@code NservServer}, {@code DrainHandler}, {@code Contexts}, {@code Sessions}, {@code httpConnector},
+ * {@code httpsConnector} (when HTTPS is on) -- and the flags as properties named {@code nserv.*}.
  */
 final class ServerAssembler
 {
@@ -104,6 +105,7 @@ final class ServerAssembler
         else
             contexts.addHandler(demoWebApp());
 
+        addSessions(server, ids);
         applyXml(ids);
         return nserv;
     }
@@ -172,6 +174,18 @@ final class ServerAssembler
         server.addBean(scanner);
     }
 
+    /**
+     * Sessions that survive restarts, for every webapp: Jetty's session managers take the server's
+     * SessionCacheFactory and SessionDataStoreFactory beans when their context starts. Added before the XML files,
+     * which can change it by id ({@code Sessions}).
+     */
+    private void addSessions(Server server, Map<String, Object> ids)
+    {
+        PersistentSessions sessions = new PersistentSessions(options.sessionStore, options.stateDirectory().toString());
+        server.addBean(sessions);
+        ids.put("Sessions", sessions);
+    }
+
     private static WebAppContext demoWebApp() throws IOException
     {
         Path dir = Files.createTempDirectory("nserv-demo-");
@@ -237,6 +251,8 @@ final class ServerAssembler
         properties.put("nserv.idleTimeout", Long.toString(options.idleTimeout.toMillis()));
         properties.put("nserv.drainTimeout", Long.toString(options.drainTimeout.toMillis()));
         properties.put("nserv.preDrainDelay", Long.toString(options.preDrainDelay.toMillis()));
+        properties.put("nserv.stateDir", options.stateDirectory().toString());
+        properties.put("nserv.sessionStore", options.sessionStore);
         if (options.webapps != null)
             properties.put("nserv.webapps", options.webapps.toAbsolutePath().toString());
         return properties;
