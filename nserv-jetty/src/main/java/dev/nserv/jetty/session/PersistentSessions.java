@@ -29,10 +29,10 @@ import org.eclipse.jetty.util.component.LifeCycle;
  * <p>Three stores: {@value #FILE} (the default) keeps one file per session under {@code <stateDir>/sessions} with a
  * {@link FileSessionStore}, which the old and the new generation of a restart can share while both serve;
  * a {@code jdbc:} URL keeps them in a database with a {@link JdbcSessionStore}, for several machines; {@value #MEMORY}
- * keeps them in memory only, as Jetty does by default (lost on restart). With a persistent store the cache holds a
- * session only while requests use it ({@link SessionCache#EVICT_ON_SESSION_EXIT}): every request reads the store, so
- * no process answers from a stale copy and nothing stale is written back when a generation stops. A change is written
- * when the response is committed, before the client can send its next request elsewhere.</p>
+ * keeps them in memory only, as Jetty does by default (lost on restart). With a persistent store the
+ * {@link SharedStoreSessionCache} holds a session only while requests use it: every request reads the store, so no
+ * process answers from a stale copy and nothing stale is written back when a generation stops; and a change is
+ * written before the response, before the client can send its next request elsewhere.</p>
  *
  * <p>When the server starts, before any context, the store is checked: an unwritable state directory or an
  * unreachable database fails the start with a message that names it (the database URL without its password).</p>
@@ -149,15 +149,7 @@ public class PersistentSessions implements SessionCacheFactory, SessionDataStore
     @Override
     public SessionCache getSessionCache(SessionManager manager)
     {
-        DefaultSessionCache cache = new DefaultSessionCache(manager);
-        if (!MEMORY.equals(store))
-        {
-            cache.setEvictionPolicy(SessionCache.EVICT_ON_SESSION_EXIT);
-            cache.setSaveOnCreate(true);
-            cache.setFlushOnResponseCommit(true);
-            cache.setRemoveUnloadableSessions(true);
-        }
-        return cache;
+        return MEMORY.equals(store) ? new DefaultSessionCache(manager) : new SharedStoreSessionCache(manager);
     }
 
     @Override
