@@ -1,5 +1,6 @@
 package dev.nserv.jetty.session;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -120,7 +121,7 @@ public class PersistentSessions implements SessionCacheFactory, SessionDataStore
 
     /**
      * @param dir the state directory; the {@value #FILE} store keeps sessions in its {@code sessions} subdirectory,
-     *        created on the first save
+     *        created when the server starts
      */
     public void setStateDir(String dir)
     {
@@ -218,19 +219,22 @@ public class PersistentSessions implements SessionCacheFactory, SessionDataStore
         if (stateDir == null)
             throw new IllegalStateException("file sessions need a state directory: --state-dir DIR (or setStateDir)");
         Path dir = getSessionsDirectory();
-        Path existing = dir;
-        while (existing != null && !Files.exists(existing))
-            existing = existing.getParent();
-        String problem = null;
-        if (existing == null)
-            problem = "has no existing parent";
-        else if (!Files.isDirectory(existing))
-            problem = "cannot be created: " + existing + " is not a directory";
-        else if (!Files.isWritable(existing))
-            problem = "cannot be written: " + existing + " is not writable by this user";
-        if (problem != null)
-            throw new IllegalStateException("the session state directory " + dir + " " + problem
-                + "; give --state-dir a directory this user can write (or set the stateDir of PersistentSessions in jetty.xml), or use --session-store memory to keep sessions in memory only");
+        try
+        {
+            // A real write: permission bits do not tell (root may write anywhere but a read-only or special file
+            // system, and ACLs or quotas differ).
+            Files.createDirectories(dir);
+            Path probe = Files.createTempFile(dir, ".probe-", ".tmp");
+            Files.delete(probe);
+        }
+        catch (IOException | RuntimeException x)
+        {
+            String reason = x instanceof java.nio.file.FileSystemException fs && fs.getReason() != null
+                ? fs.getFile() + ": " + fs.getReason()
+                : x.toString();
+            throw new IllegalStateException("the session state directory " + dir + " cannot be written (" + reason
+                + "); give --state-dir a directory this user can write (or set the stateDir of PersistentSessions in jetty.xml), or use --session-store memory to keep sessions in memory only");
+        }
     }
 
     private void checkDatabase()
