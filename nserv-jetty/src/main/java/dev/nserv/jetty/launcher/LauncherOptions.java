@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import dev.nserv.jetty.session.PersistentSessions;
+
 /**
  * The bundled server's command line. Every option has a matching XmlConfiguration property (listed in the README)
  * and every object it configures is reachable from {@code --config} files by id, so a deployment can be described
@@ -69,6 +71,10 @@ public class LauncherOptions
 
     boolean inheritFd0;
 
+    Path stateDir;
+
+    String sessionStore = PersistentSessions.FILE;
+
     /** Set by {@code --help}. */
     boolean helpRequested;
     /** Set by {@code --version}. */
@@ -108,6 +114,12 @@ public class LauncherOptions
             .option("--successor-command", "ARG", "Command that starts the next generation on restart (default: this process's own command line).", v -> successorCommand = Arrays.asList(v.trim().split("\\s+")))
             .option("--ready-timeout", "DURATION", "Longest wait for a successor to become ready before rolling back (default: 60s).", v -> readyTimeout = Durations.parse(v))
             .option("--pid-file", "FILE", "Write the serving generation's pid to FILE (atomically, also after restarts).", v -> pidFile = Path.of(v))
+            .option("--state-dir", "DIR", "Directory for state kept across restarts, e.g. HTTP sessions (default: $XDG_STATE_HOME/nserv/PORT, or ~/.local/state/nserv/PORT).", v -> stateDir = Path.of(v))
+            .option("--session-store", "STORE", "Where HTTP sessions survive restarts: file (under --state-dir), memory (lost on restart), or a jdbc:postgresql://HOST:PORT/DB?user=U&password=P URL shared by several servers (default: file).", v ->
+                {
+                    PersistentSessions.checkStore(v);
+                    sessionStore = v.trim();
+                })
             .flag("--inherit-fd0", "Adopt the listening socket on fd 0 (inetd style) for the HTTP connector; an fd 0 that is not a listening TCP socket is then an error.", () -> inheritFd0 = true)
             .flag("--help", "Show this help and exit.", () -> helpRequested = true)
             .flag("--version", "Show the versions of nserv, Jetty and Java, and exit.", () -> versionRequested = true);
@@ -201,6 +213,23 @@ public class LauncherOptions
             if (!java.nio.file.Files.isReadable(config) || java.nio.file.Files.isDirectory(config))
                 throw new IllegalArgumentException("--config " + config + " is not a readable file");
         }
+    }
+
+    /**
+     * The state directory: {@code --state-dir}, else {@code $XDG_STATE_HOME/nserv/PORT}, else
+     * {@code ~/.local/state/nserv/PORT}. Per HTTP port like the default control socket, so that two servers on one
+     * host keep apart, and the same for every generation of one server (a successor gets the same flags).
+     * @return the directory, absolute
+     */
+    Path stateDirectory()
+    {
+        if (stateDir != null)
+            return stateDir.toAbsolutePath();
+        String xdg = System.getenv("XDG_STATE_HOME");
+        Path base = xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()
+            ? Path.of(xdg)
+            : Path.of(System.getProperty("user.home"), ".local", "state");
+        return base.resolve("nserv").resolve(Integer.toString(port)).toAbsolutePath();
     }
 
     private static void checkPort(String option, int value)

@@ -17,6 +17,7 @@ import dev.nserv.jetty.SocketActivationConnector;
 import dev.nserv.jetty.TcpKeepAlive;
 import dev.nserv.jetty.ThrottledServerConnector;
 import dev.nserv.jetty.websocket.WebSocketCloser;
+import dev.nserv.jetty.session.PersistentSessions;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.deploy.DeploymentScanner;
 import org.eclipse.jetty.deploy.StandardDeployer;
@@ -41,7 +42,7 @@ import org.eclipse.jetty.xml.XmlConfiguration;
  * Turns {@link LauncherOptions} into a configured, not yet started {@link NservServer}: connectors, webapps,
  * then the {@code --config} XML files in order ({@link #enableJmx} adds JMX once it runs). The XML files see these objects by id -- {@code Server},
  * {@code NservServer}, {@code ProbeHandler}, {@code DrainHandler}, {@code ConnectionDrainer}, {@code RequestHeaderDeadline},
- * {@code WebSocketCloser}, {@code Contexts},
+ * {@code WebSocketCloser}, {@code Sessions}, {@code Contexts},
  * {@code httpConnector}, {@code httpsConnector} (when HTTPS is on), {@code httpKeepAlive} and {@code httpsKeepAlive}
  * (each connector's {@link TcpKeepAlive}) -- and the flags as properties named {@code nserv.*}.
  */
@@ -128,6 +129,7 @@ final class ServerAssembler
         else
             contexts.addHandler(demoWebApp());
 
+        addSessions(server, ids);
         applyXml(ids);
         return nserv;
     }
@@ -207,6 +209,18 @@ final class ServerAssembler
         server.addBean(scanner);
     }
 
+    /**
+     * Sessions that survive restarts, for every webapp: Jetty's session managers take the server's
+     * SessionCacheFactory and SessionDataStoreFactory beans when their context starts. Added before the XML files,
+     * which can change it by id ({@code Sessions}).
+     */
+    private void addSessions(Server server, Map<String, Object> ids)
+    {
+        PersistentSessions sessions = new PersistentSessions(options.sessionStore, options.stateDirectory().toString());
+        server.addBean(sessions);
+        ids.put("Sessions", sessions);
+    }
+
     private static WebAppContext demoWebApp() throws IOException
     {
         Path dir = Files.createTempDirectory("nserv-demo-");
@@ -275,6 +289,8 @@ final class ServerAssembler
         properties.put("nserv.requestHeaderTimeout", Long.toString(options.requestHeaderTimeout.toMillis()));
         properties.put("nserv.requestHeaderTimeoutAtLimit", Long.toString(options.requestHeaderTimeoutAtLimit.toMillis()));
         properties.put("nserv.websocketCloseWindow", Long.toString(options.websocketCloseWindow.toMillis()));
+        properties.put("nserv.stateDir", options.stateDirectory().toString());
+        properties.put("nserv.sessionStore", options.sessionStore);
         if (options.webapps != null)
             properties.put("nserv.webapps", options.webapps.toAbsolutePath().toString());
         return properties;
