@@ -38,6 +38,7 @@ public class SharedStoreSessionCache extends DefaultSessionCache
     }
 
     @Override
+    @SuppressWarnings("try") // the resource is the session's lock, held for the block
     public void commit(ManagedSession session) throws Exception
     {
         if (session == null)
@@ -64,6 +65,7 @@ public class SharedStoreSessionCache extends DefaultSessionCache
     }
 
     @Override
+    @SuppressWarnings("try") // the resource is the session's lock, held for the block
     public void release(ManagedSession session) throws Exception
     {
         if (session == null || session.getId() == null)
