@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A Jetty {@link Server} with nserv's graceful exit: the Java API that the bundled launcher is a thin user of,
  * shaped like the Go nserv Server (start, a stop that reports whether it was already stopping, wait until stopped).
+ * (It is over 400 lines because it is the public entry point: about half is validated setters, JMX attributes and
+ * their documentation; the work itself is done by {@link ProbeHandler}, {@link DrainHandler},
+ * {@link ConnectionDrainer} and {@link StopDeadline}.)
  *
  * <p>A graceful stop marks the server not ready (the readiness probe answers 503), waits the pre-drain delay (so
  * load balancers notice), then runs Jetty's graceful shutdown with the drain timeout as the server's stop timeout:

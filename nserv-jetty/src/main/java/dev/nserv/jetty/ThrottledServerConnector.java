@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * <p>A {@link ServerConnector} that never has more than {@code maxConnections} accepted connections open.</p>
+ * <p>(Its length is deliberate: it repeats {@code ServerConnector}'s constructors so that jetty.xml can build it
+ * with any of their argument sets, and it keeps the whole accept path -- permit, accept, admit, every release -- in
+ * one file, because "released exactly once" can only be checked where all the paths are seen together. Keep-alive
+ * probes and shedding live in their own classes.)</p>
  * <p>Each acceptor thread takes a permit before calling {@code accept()}; the permit comes back exactly once
  * when the accepted connection ends, whatever ends it: a normal close, the idle timeout, a reset by the client,
  * an error, a failed TLS handshake or a failure to register the socket with a selector. While no permit is free,
