@@ -61,6 +61,8 @@ public class LauncherOptions
 
     boolean inheritFd0;
 
+    boolean supervise;
+
     /** Set by {@code --help}. */
     boolean helpRequested;
     /** Set by {@code --version}. */
@@ -97,6 +99,7 @@ public class LauncherOptions
             .option("--ready-timeout", "DURATION", "Longest wait for a successor to become ready before rolling back (default: 60s).", v -> readyTimeout = Durations.parse(v))
             .option("--pid-file", "FILE", "Write the serving generation's pid to FILE (atomically, also after restarts).", v -> pidFile = Path.of(v))
             .flag("--inherit-fd0", "Adopt the listening socket on fd 0 (inetd style) for the HTTP connector; an fd 0 that is not a listening TCP socket is then an error.", () -> inheritFd0 = true)
+            .flag("--supervise", "Run a small supervisor that holds the listening sockets and the pid file and starts a new generation at once when the serving one dies (see docs/supervise.md).", () -> supervise = true)
             .flag("--help", "Show this help and exit.", () -> helpRequested = true)
             .flag("--version", "Show the versions of nserv, Jetty and Java, and exit.", () -> versionRequested = true);
     }
@@ -141,6 +144,8 @@ public class LauncherOptions
         checkPort("--port", port);
         if (httpsPort != null)
             checkPort("--https-port", httpsPort);
+        if (supervise && inheritFd0)
+            throw new IllegalArgumentException("--supervise cannot adopt fd 0 (--inherit-fd0); use systemd socket activation (LISTEN_FDS) or let it bind --port");
         if (maxConnections < 1)
             throw new IllegalArgumentException("--max-connections must be at least 1, was " + maxConnections);
         if (acceptors < -1 || acceptors == 0)

@@ -11,6 +11,7 @@ import dev.nserv.jetty.ctl.ControlSocketParticipant;
 import dev.nserv.jetty.ctl.Ctl;
 import dev.nserv.jetty.handoff.RestartOptions;
 import dev.nserv.jetty.handoff.RestartSupport;
+import dev.nserv.jetty.supervise.SupervisorLink;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.slf4j.LoggerFactory;
@@ -89,9 +90,12 @@ public final class Main
                     err = System.err;
                 }
             }
+            if (options.supervise)
+                return SupervisedLaunch.run(options, out, err);
             nserv = new ServerAssembler(options).assemble();
-            RestartSupport.install(nserv, restartOptions(options))
+            RestartSupport support = RestartSupport.install(nserv, restartOptions(options))
                 .addParticipant(new ControlSocketParticipant(options.controlSocket));
+            SupervisorLink.fromEnvironment(System.getenv()).ifPresent(support::addParticipant);
             nserv.start();
             ServerAssembler.enableJmx(nserv);
         }
