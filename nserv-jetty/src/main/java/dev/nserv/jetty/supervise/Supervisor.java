@@ -210,7 +210,9 @@ public final class Supervisor
                 return;
             crashes++;
             Duration uptime = Duration.ofNanos(System.nanoTime() - servingSince);
-            delay = settings.backoff().next(uptime);
+            // a crash loop is a generation started here that dies soon; generations started by restarts in
+            // between count to the run since that start
+            delay = settings.backoff().next(Duration.ofNanos(System.nanoTime() - attempt));
             LOG.error("supervisor: generation {} (pid {}) {} after {} ms of serving (restarts after crashes: {}); {}", servingGeneration, servingPid, ending,
                 uptime.toMillis(), crashes, delay.isZero() ? "starting the next generation now" : "crash loop");
             servingPid = -1;
@@ -423,7 +425,7 @@ public final class Supervisor
                 return ending;
         }
         // not (yet) a child of this process: its parent, a generation, reaps it
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? null : "exited";
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? null : "exited (reaped by the generation that started it)";
     }
 
     /** waitpid on one child that the JDK did not start; the caller holds the lock on {@code own}. */
