@@ -61,6 +61,11 @@ public final class Supervisor
     private static final long POLL_MS = 50;
     private static final long REAP_EVERY_MS = 1000;
     private static final Duration TERMINATE_GRACE = Duration.ofSeconds(10);
+    /**
+     * The JVM options the {@code java} launcher reads from the environment: for the supervisor only (e.g. a small
+     * heap), removed from the generations' environment, whose JVM options are those of the command line.
+     */
+    public static final String SUPERVISOR_JAVA_OPTIONS = "JDK_JAVA_OPTIONS";
     private static final Object STOP = "stop";
     private static final Object HANGUP = "hangup";
 
@@ -242,6 +247,8 @@ public final class Supervisor
             Map<String, String> env = handoff.environment(generation);
             // the supervisor is systemd's main process and owns the pid file; generations keep out of both
             env.remove("NOTIFY_SOCKET");
+            // the supervisor's own JVM options (a small heap); the generations' are on the command line
+            env.remove(SUPERVISOR_JAVA_OPTIONS);
             env.put(SupervisorLink.ENV_SOCKET, inbox.path().toString());
             ProcessBuilder builder = new ProcessBuilder(settings.command());
             builder.environment().clear();
