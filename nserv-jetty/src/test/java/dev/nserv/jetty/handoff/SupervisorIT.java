@@ -136,8 +136,10 @@ class SupervisorIT
     /** Kills a generation and times a new connection's request: it waits in the backlog until the next one serves. */
     private long killAndProbe(long pid, int port) throws Exception
     {
-        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
         long start = System.nanoTime();
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        // SIGKILL takes effect asynchronously: a connection the dying process still accepted would be reset
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> deadOrZombie(pid));
         try (RawHttp http = new RawHttp(port))
         {
             RawHttp.Response response = http.get("/");
@@ -145,6 +147,19 @@ class SupervisorIT
             assertThat(response.body()).doesNotContain("pid=" + pid);
         }
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+
+    private static boolean deadOrZombie(long pid)
+    {
+        try
+        {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        }
+        catch (IOException gone)
+        {
+            return true;
+        }
     }
 
     private long servingPid(Path socket, int generation)
