@@ -74,6 +74,7 @@ public class LauncherOptions
     Path stateDir;
 
     String sessionStore = PersistentSessions.FILE;
+    boolean supervise;
 
     /** Set by {@code --help}. */
     boolean helpRequested;
@@ -121,6 +122,7 @@ public class LauncherOptions
                     sessionStore = v.trim();
                 })
             .flag("--inherit-fd0", "Adopt the listening socket on fd 0 (inetd style) for the HTTP connector; an fd 0 that is not a listening TCP socket is then an error.", () -> inheritFd0 = true)
+            .flag("--supervise", "Run a small supervisor that holds the listening sockets and the pid file and starts a new generation at once when the serving one dies (see docs/supervise.md).", () -> supervise = true)
             .flag("--help", "Show this help and exit.", () -> helpRequested = true)
             .flag("--version", "Show the versions of nserv, Jetty and Java, and exit.", () -> versionRequested = true);
     }
@@ -165,6 +167,8 @@ public class LauncherOptions
         checkPort("--port", port);
         if (httpsPort != null)
             checkPort("--https-port", httpsPort);
+        if (supervise && inheritFd0)
+            throw new IllegalArgumentException("--supervise cannot adopt fd 0 (--inherit-fd0); use systemd socket activation (LISTEN_FDS) or let it bind --port");
         if (maxConnections < 1)
             throw new IllegalArgumentException("--max-connections must be at least 1, was " + maxConnections);
         if (acceptors < -1 || acceptors == 0)

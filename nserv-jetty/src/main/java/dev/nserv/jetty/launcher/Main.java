@@ -13,6 +13,7 @@ import dev.nserv.jetty.handoff.RestartOptions;
 import dev.nserv.jetty.handoff.RestartSupport;
 import dev.nserv.jetty.websocket.WebSocketCloser;
 import dev.nserv.jetty.websocket.WebSocketRestartParticipant;
+import dev.nserv.jetty.supervise.SupervisorLink;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.slf4j.LoggerFactory;
@@ -91,10 +92,13 @@ public final class Main
                     err = System.err;
                 }
             }
+            if (options.supervise)
+                return SupervisedLaunch.run(options, out, err);
             nserv = new ServerAssembler(options).assemble();
-            RestartSupport.install(nserv, restartOptions(options))
+            RestartSupport support = RestartSupport.install(nserv, restartOptions(options))
                 .addParticipant(new ControlSocketParticipant(options.controlSocket))
                 .addParticipant(new WebSocketRestartParticipant(nserv.getServer().getBean(WebSocketCloser.class)));
+            SupervisorLink.fromEnvironment(System.getenv()).ifPresent(support::addParticipant);
             nserv.start();
             ServerAssembler.enableJmx(nserv);
         }

@@ -56,6 +56,24 @@ public final class SystemdListeners
     }
 
     /**
+     * systemd's sockets for this process by the name of the connector that adopts each, by the rules of
+     * {@link #plan} (names from {@code LISTEN_FDNAMES}, else by order); for a process that holds the sockets
+     * without being a server, the supervisor of {@code --supervise}.
+     * @param env the environment
+     * @param pid this process's id
+     * @param connectorNames the connectors' names in order
+     * @return fd by connector name, empty when systemd passed nothing to this process
+     * @throws IllegalStateException when the variables do not fit the names
+     */
+    public static Map<String, Integer> fdsByName(Map<String, String> env, long pid, List<String> connectorNames)
+    {
+        Map<String, Integer> fds = new java.util.LinkedHashMap<>();
+        for (Assignment assignment : plan(env, pid, connectorNames))
+            fds.put(connectorNames.get(assignment.connector), assignment.fd);
+        return fds;
+    }
+
+    /**
      * Plans the adoption.
      * @param env the environment
      * @param pid this process's id
