@@ -41,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * still drains) gets SIGTERM, the supervisor waits up to the stop timeout, kills what is left, and exits 0, or 1
  * if it had to kill. A generation that dies within 10 s of its start more than once in a row is a crash loop:
  * the next start waits 0.5 s, doubling to 30 s ({@link Backoff}).
+ * <p>
+ * (It is over 400 lines because the supervisor's one loop -- which process serves, which exit is expected, when to
+ * start the next -- reads its events from four sources: its children, reparented generations, their messages and
+ * signals; the decisions stay together so the one invariant, exactly one generation serving, can be checked in one
+ * place. The message format, back-off, settings and the inbox socket are their own classes.)
  *
  * <pre>{@code
  * SupervisorSettings settings = new SupervisorSettings()
