@@ -61,6 +61,11 @@ public class LauncherOptions
 
     boolean inheritFd0;
 
+    /** {@code --cds-dir}: where successors' class-data archives live; null for the default, see {@link #cdsDirectory()}. */
+    Path cdsDir;
+
+    boolean cdsOff;
+
     /** Set by {@code --help}. */
     boolean helpRequested;
     /** Set by {@code --version}. */
@@ -96,6 +101,8 @@ public class LauncherOptions
             .option("--successor-command", "ARG", "Command that starts the next generation on restart (default: this process's own command line).", v -> successorCommand = Arrays.asList(v.trim().split("\\s+")))
             .option("--ready-timeout", "DURATION", "Longest wait for a successor to become ready before rolling back (default: 60s).", v -> readyTimeout = Durations.parse(v))
             .option("--pid-file", "FILE", "Write the serving generation's pid to FILE (atomically, also after restarts).", v -> pidFile = Path.of(v))
+            .option("--cds-dir", "DIR|off", "Directory of the class-data archives successors start from (default: cds/ in the control directory); off starts them without.",
+                v -> { cdsOff = v.equals("off"); cdsDir = cdsOff ? null : Path.of(v); })
             .flag("--inherit-fd0", "Adopt the listening socket on fd 0 (inetd style) for the HTTP connector; an fd 0 that is not a listening TCP socket is then an error.", () -> inheritFd0 = true)
             .flag("--help", "Show this help and exit.", () -> helpRequested = true)
             .flag("--version", "Show the versions of nserv, Jetty and Java, and exit.", () -> versionRequested = true);
@@ -170,11 +177,40 @@ public class LauncherOptions
             if (file != null && !java.nio.file.Files.isReadable(file))
                 throw new IllegalArgumentException("cannot read " + file);
         }
+        if (cdsDir != null)
+            checkDirectory("--cds-dir", cdsDir);
         for (Path config : configs)
         {
             if (!java.nio.file.Files.isReadable(config) || java.nio.file.Files.isDirectory(config))
                 throw new IllegalArgumentException("--config " + config + " is not a readable file");
         }
+    }
+
+    /**
+     * @return the class-data archive directory, or {@code null} when {@code --cds-dir off}
+     */
+    Path cdsDirectory()
+    {
+        if (cdsOff)
+            return null;
+        return cdsDir != null ? cdsDir : dev.nserv.jetty.ctl.ControlPaths.defaultDirectory().resolve(dev.nserv.jetty.handoff.ClassDataArchives.DEFAULT_SUBDIRECTORY);
+    }
+
+    /** A directory that exists (or can be created) and is writable. */
+    private static void checkDirectory(String option, Path dir)
+    {
+        if (java.nio.file.Files.exists(dir) && !java.nio.file.Files.isDirectory(dir))
+            throw new IllegalArgumentException(option + " " + dir + " is not a directory (give a directory, or off)");
+        try
+        {
+            java.nio.file.Files.createDirectories(dir);
+        }
+        catch (java.io.IOException x)
+        {
+            throw new IllegalArgumentException(option + " " + dir + " cannot be created: " + x.getMessage() + " (give a writable directory, or off)");
+        }
+        if (!java.nio.file.Files.isWritable(dir))
+            throw new IllegalArgumentException(option + " " + dir + " is not writable (give a writable directory, or off)");
     }
 
     private static void checkPort(String option, int value)
