@@ -25,6 +25,7 @@ public class RestartOptions
     private Duration readyTimeout = DEFAULT_READY_TIMEOUT;
     private Path pidFile;
     private boolean inheritFd0;
+    private ClassDataArchives classDataArchives;
 
     /**
      * @return the control socket path, or {@code null} for the default
@@ -119,5 +120,22 @@ public class RestartOptions
     public void setInheritFd0(boolean inheritFd0)
     {
         this.inheritFd0 = inheritFd0;
+    }
+
+    /**
+     * @return the class-data archives successors start from, or {@code null} for none
+     */
+    public ClassDataArchives getClassDataArchives()
+    {
+        return classDataArchives;
+    }
+
+    /**
+     * Starts successors from class-data archives that earlier generations wrote (see {@link ClassDataArchives}).
+     * @param classDataArchives the archives, or {@code null} (the default) to start successors without
+     */
+    public void setClassDataArchives(ClassDataArchives classDataArchives)
+    {
+        this.classDataArchives = classDataArchives;
     }
 }

@@ -59,6 +59,7 @@ public final class RestartSupport implements NservServer.StartHook, Restarter.Ev
         this.handover = new Handover(nserv, restarter);
         restarter.setSuccessorCommand(options.getSuccessorCommand());
         restarter.setReadyTimeout(options.getReadyTimeout().toMillis());
+        restarter.setClassDataArchives(options.getClassDataArchives());
         SdNotifyParticipant sdNotify = new SdNotifyParticipant(new SdNotify(env.get("NOTIFY_SOCKET")));
         // systemd hears READY=1 last, once everything else serves
         builtIn = options.getPidFile() == null ? List.of(sdNotify) : List.of(new PidFileParticipant(new PidFile(options.getPidFile())), sdNotify);

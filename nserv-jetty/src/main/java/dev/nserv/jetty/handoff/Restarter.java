@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -53,6 +55,7 @@ public class Restarter implements RestartControl
     private volatile Duration readyTimeout = RestartOptions.DEFAULT_READY_TIMEOUT;
     private volatile Duration terminateGrace = Duration.ofSeconds(10);
     private volatile List<String> successorCommand;
+    private volatile ClassDataArchives archives;
     private volatile Path controlSocket;
     private volatile HandoffServer current;
 
@@ -137,6 +140,11 @@ public class Restarter implements RestartControl
     void setSuccessorCommand(List<String> command)
     {
         successorCommand = command == null ? null : List.copyOf(command);
+    }
+
+    void setClassDataArchives(ClassDataArchives archives)
+    {
+        this.archives = archives;
     }
 
     void setControlSocket(Path socket)
@@ -235,9 +243,15 @@ public class Restarter implements RestartControl
         int next = nserv.getGeneration() + 1;
         HandoffServer.Offer offer = before(() -> HandoffServer.Offer.of(nserv.getServer(), nserv.getGeneration(), controlSocket));
         List<String> command = before(() -> successorCommand != null ? successorCommand : CurrentCommand.get());
+        ClassDataArchives cds = archives;
+        ClassDataArchives.Plan plan = cds == null ? null : cds.plan(command, successorCommand == null);
+        if (plan != null)
+            LOG.info("restart: generation {} {}", next, plan.description());
         OutputTail tail = new OutputTail(TAIL_LINES);
         HandoffServer handoff = before(() -> new HandoffServer(controlSocket.getParent()));
-        SuccessorProcess process = launch(command, next, handoff, tail);
+        SuccessorProcess process = launch(plan == null ? command : plan.command(), plan == null ? "" : plan.envValue(), next, handoff, tail);
+        if (plan != null)
+            cds.started(plan, process.pid());
         CompletableFuture<Void> watchdog = null;
         try
         {
@@ -297,12 +311,14 @@ public class Restarter implements RestartControl
         T run() throws IOException;
     }
 
-    private SuccessorProcess launch(List<String> command, int next, HandoffServer handoff, OutputTail tail) throws RestartFailedException
+    private SuccessorProcess launch(List<String> command, String cdsOptions, int next, HandoffServer handoff, OutputTail tail) throws RestartFailedException
     {
         LOG.info("restart: starting generation {}: {}", next, CommandLineDisplay.of(command));
         try
         {
-            return SuccessorProcess.start(command, handoff.successorEnvironment(next), tail);
+            Map<String, String> env = new HashMap<>(handoff.successorEnvironment(next));
+            env.put(ClassDataArchives.ENV_OPTIONS, cdsOptions);
+            return SuccessorProcess.start(command, env, tail);
         }
         catch (IOException x)
         {

@@ -75,6 +75,10 @@ public class LauncherOptions
 
     String sessionStore = PersistentSessions.FILE;
     boolean supervise;
+    /** {@code --cds-dir}: where successors' class-data archives live; null for the default, see {@link #cdsDirectory()}. */
+    Path cdsDir;
+
+    boolean cdsOff;
 
     /** Set by {@code --help}. */
     boolean helpRequested;
@@ -121,6 +125,8 @@ public class LauncherOptions
                     PersistentSessions.checkStore(v);
                     sessionStore = v.trim();
                 })
+            .option("--cds-dir", "DIR|off", "Directory of the class-data archives successors start from (default: cds/ in the state directory); off starts them without.",
+                v -> { cdsOff = v.equals("off"); cdsDir = cdsOff ? null : Path.of(v); })
             .flag("--inherit-fd0", "Adopt the listening socket on fd 0 (inetd style) for the HTTP connector; an fd 0 that is not a listening TCP socket is then an error.", () -> inheritFd0 = true)
             .flag("--supervise", "Run a small supervisor that holds the listening sockets and the pid file and starts a new generation at once when the serving one dies (see docs/supervise.md).", () -> supervise = true)
             .flag("--help", "Show this help and exit.", () -> helpRequested = true)
@@ -212,6 +218,8 @@ public class LauncherOptions
             if (file != null && !java.nio.file.Files.isReadable(file))
                 throw new IllegalArgumentException("cannot read " + file);
         }
+        if (cdsDir != null)
+            checkDirectory("--cds-dir", cdsDir);
         for (Path config : configs)
         {
             if (!java.nio.file.Files.isReadable(config) || java.nio.file.Files.isDirectory(config))
@@ -234,6 +242,34 @@ public class LauncherOptions
             ? Path.of(xdg)
             : Path.of(System.getProperty("user.home"), ".local", "state");
         return base.resolve("nserv").resolve(Integer.toString(port)).toAbsolutePath();
+    }
+
+    /**
+     * @return the class-data archive directory, or {@code null} when {@code --cds-dir off}
+     */
+    Path cdsDirectory()
+    {
+        if (cdsOff)
+            return null;
+        // in the state directory, beside the sessions: per server, the same for every generation
+        return cdsDir != null ? cdsDir : stateDirectory().resolve(dev.nserv.jetty.handoff.ClassDataArchives.DEFAULT_SUBDIRECTORY);
+    }
+
+    /** A directory that exists (or can be created) and is writable. */
+    private static void checkDirectory(String option, Path dir)
+    {
+        if (java.nio.file.Files.exists(dir) && !java.nio.file.Files.isDirectory(dir))
+            throw new IllegalArgumentException(option + " " + dir + " is not a directory (give a directory, or off)");
+        try
+        {
+            java.nio.file.Files.createDirectories(dir);
+        }
+        catch (java.io.IOException x)
+        {
+            throw new IllegalArgumentException(option + " " + dir + " cannot be created: " + x.getMessage() + " (give a writable directory, or off)");
+        }
+        if (!java.nio.file.Files.isWritable(dir))
+            throw new IllegalArgumentException(option + " " + dir + " is not writable (give a writable directory, or off)");
     }
 
     private static void checkPort(String option, int value)

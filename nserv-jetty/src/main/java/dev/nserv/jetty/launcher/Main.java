@@ -3,12 +3,15 @@ package dev.nserv.jetty.launcher;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 import dev.nserv.jetty.NservServer;
 import dev.nserv.jetty.Signals;
 import dev.nserv.jetty.ctl.ControlSocketParticipant;
 import dev.nserv.jetty.ctl.Ctl;
+import dev.nserv.jetty.handoff.ClassDataArchives;
 import dev.nserv.jetty.handoff.RestartOptions;
 import dev.nserv.jetty.handoff.RestartSupport;
 import dev.nserv.jetty.websocket.WebSocketCloser;
@@ -150,6 +153,9 @@ public final class Main
         restart.setReadyTimeout(options.readyTimeout);
         restart.setPidFile(options.pidFile);
         restart.setInheritFd0(options.inheritFd0);
+        Path cds = options.cdsDirectory();
+        if (cds != null)
+            restart.setClassDataArchives(new ClassDataArchives(cds, options.webapps == null ? List.of() : List.of(options.webapps)));
         return restart;
     }
 

@@ -59,6 +59,17 @@ class LauncherTest
     }
 
     @Test
+    void aBadClassDataDirectoryIsOneClearError() throws Exception
+    {
+        Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
+        assertThat(run("--cds-dir", file.toString())).isEqualTo(2);
+        assertThat(errText()).startsWith("nserv: error: --cds-dir " + file + " is not a directory (give a directory, or off)\n");
+        err.reset();
+        assertThat(run("--cds-dir", file.resolve("sub").toString())).isEqualTo(2);
+        assertThat(errText()).startsWith("nserv: error: --cds-dir " + file.resolve("sub") + " cannot be created: ").contains("(give a writable directory, or off)\n");
+    }
+
+    @Test
     void badValuesNameTheOption()
     {
         assertThat(run("--port", "http")).isEqualTo(2);

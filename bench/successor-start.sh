@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Successor start: trigger to ready of an nserv restart with a class-data archive (default) and without one
+# (--cds-dir off), against the launch to first 200 of plain Jetty serving the same WAR, alternating in one session.
+# Writes the section "## Successor start" of BENCHMARKS.md.
+#
+#   bench/successor-start.sh [ROUNDS]    (default 5; needs nserv-jetty/target/nserv.jar: mvn -B package -DskipTests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-5}
+jar=nserv-jetty/target/nserv.jar
+war=nserv-demo-war/target/nserv-demo.war
+[ -f "$jar" ] && [ -f "$war" ] || { echo "build first: mvn -B package -DskipTests" >&2; exit 2; }
+out=bench/out/successor; rm -rf "$out"; mkdir -p "$out/classes" "$out/webapps" "$out/cds"
+cp "$war" "$out/webapps/root.war"
+mvn -B -q -o -pl nserv-jetty dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$PWD/$out/classpath.txt" >/dev/null
+cp_plain=$(cat "$out/classpath.txt")
+javac -nowarn -cp "$cp_plain" -d "$out/classes" bench/PlainJettyWar.java
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+now_ms() { date +%s%3N; }
+await_200() { for _ in $(seq 1 1500); do [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/")" = 200 ] && return 0; sleep 0.02; done; return 1; }
+
+plain_start() {
+  local port start ready pid
+  port=$(free_port); start=$(now_ms)
+  java -cp "$cp_plain:$out/classes" PlainJettyWar "$port" "$war" >"$out/plain.log" 2>&1 & pid=$!
+  await_200 "$port"; ready=$(now_ms)
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+  echo $((ready - start))
+}
+
+# one long-running nserv per variant; each restart: "server_ms wall_ms" (server: its own trigger-to-ready figure)
+start_nserv() { # NAME CDSDIR
+  local port=$(free_port)
+  java -jar "$jar" --host 127.0.0.1 --port "$port" --webapps "$out/webapps" --scan-interval 0 \
+    --control-socket "$PWD/$out/$1.sock" --cds-dir "$2" >>"$out/$1.log" 2>&1 &
+  echo "$!" > "$out/$1.pid"
+  await_200 "$port"; echo "$port" > "$out/$1.port"
+}
+restart() { # NAME
+  local start end line
+  start=$(now_ms)
+  line=$(java -jar "$jar" ctl --socket "$PWD/$out/$1.sock" restart)
+  end=$(now_ms)
+  await_200 "$(cat "$out/$1.port")"
+  # wait until the previous generation is gone (its restart is refused until then), bounded by ctl's own refusal
+  for _ in $(seq 1 300); do java -jar "$jar" ctl --socket "$PWD/$out/$1.sock" status 2>/dev/null | grep -q 'draining' || break; sleep 0.1; done
+  echo "$(sed -n 's/.* ready after \([0-9]*\) ms.*/\1/p' <<<"$line") $((end - start))"
+}
+plain_first=$(plain_start)   # warm the page cache
+start_nserv cds "$PWD/$out/cds"; start_nserv nocds off
+# three restarts write, check and promote the archive (generation 2 writes it when it exits)
+for _ in 1 2 3; do restart cds >/dev/null; sleep 3; done
+ls "$out/cds"/*.jsa >/dev/null || { echo "no archive was created" >&2; exit 1; }
+
+declare -a pj cs cw ns nw
+for i in $(seq 1 "$rounds"); do
+  pj+=("$(plain_start)")
+  read -r s w < <(restart cds); cs+=("$s"); cw+=("$w")
+  read -r s w < <(restart nocds); ns+=("$s"); nw+=("$w")
+  echo "round $i: plain launch to 200 ${pj[-1]} ms; nserv restart with archive ${cs[-1]} ms (ctl ${cw[-1]}); without ${ns[-1]} ms (ctl ${nw[-1]})"
+done
+for name in cds nocds; do java -jar "$jar" ctl --socket "$PWD/$out/$name.sock" stop >/dev/null 2>&1 || true; done
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
+mp=$(median "${pj[@]}"); mcs=$(median "${cs[@]}"); mcw=$(median "${cw[@]}"); mns=$(median "${ns[@]}"); mnw=$(median "${nw[@]}")
+used=$(grep -c 'starts from class-data archive' "$out/cds.log" || true)
+section=$(cat <<MD
+## Successor start
+
+Trigger to ready of \`ctl restart\` (the server's own figure, "ready after N ms": from the restart request to the
+successor's READY; and the wall time of the \`ctl\` command, which adds the ctl JVM) against the launch to first 200
+of plain Jetty 12.1.8 serving the same WAR (\`bench/PlainJettyWar.java\`), medians of $rounds alternating rounds:
+plain start, nserv restart with a class-data archive (default; the archive was written and promoted by three warm-up
+restarts, $used successor launches used it), nserv restart with \`--cds-dir off\`. Both nservs serve the demo WAR
+from \`--webapps\` with \`--scan-interval 0\`. Target: trigger to ready at most 0.6 x plain Jetty's launch to first 200.
+
+| | median (ms) | / plain launch to first 200 |
+|---|---|---|
+| plain Jetty, launch to first 200 | $mp | 1.00 |
+| nserv restart with archive, trigger to ready (server) | $mcs | $(ratio "$mcs" "$mp") |
+| nserv restart with archive, ctl wall time | $mcw | $(ratio "$mcw" "$mp") |
+| nserv restart without archive, trigger to ready (server) | $mns | $(ratio "$mns" "$mp") |
+| nserv restart without archive, ctl wall time | $mnw | $(ratio "$mnw" "$mp") |
+
+Rounds (plain / with archive / without, server figures): $(for i in $(seq 0 $((rounds - 1))); do printf '%s/%s/%s; ' "${pj[$i]}" "${cs[$i]}" "${ns[$i]}"; done)
+Machine: $(nproc) cores, $(java -version 2>&1 | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end, $(date -u '+%Y-%m-%d %H:%M UTC').
+Command: \`bench/successor-start.sh $rounds\`
+MD
+)
+python3 - "$section" <<'PY'
+import re, sys
+section = sys.argv[1].strip() + "\n"
+text = open("BENCHMARKS.md").read()
+pattern = re.compile(r"^## Successor start\n.*?(?=^## |\Z)", re.S | re.M)
+text = pattern.sub(section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+open("BENCHMARKS.md", "w").write(text)
+PY
+echo "$section"
