@@ -72,6 +72,7 @@ final class ServerAssembler
         HttpConfiguration httpConfig = new HttpConfiguration();
         httpConfig.setSendServerVersion(false);
         httpConfig.setSendXPoweredBy(false);
+        httpConfig.setHttpCompliance(HttpComplianceModes.parse(options.httpCompliance));
         if (options.httpsPort != null)
         {
             httpConfig.setSecureScheme("https");
