@@ -131,10 +131,10 @@ public final class ControlServer implements Closeable
      */
     public void publish() throws IOException
     {
+        Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         selector = Selector.open();
         server.configureBlocking(false);
         server.register(selector, SelectionKey.OP_ACCEPT);
-        Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Thread reader = new Thread(this::selectLoop, "nserv-ctl-reader");
         reader.setDaemon(true);
         reader.start();
@@ -175,6 +175,7 @@ public final class ControlServer implements Closeable
                     }
                 }
                 selector.select(Math.max(1, wait));
+                Map<SocketChannel, String> complete = new LinkedHashMap<>();
                 for (Iterator<SelectionKey> keys = selector.selectedKeys().iterator(); keys.hasNext(); )
                 {
                     SelectionKey key = keys.next();
@@ -184,7 +185,13 @@ public final class ControlServer implements Closeable
                     if (key.isAcceptable())
                         accept(pending);
                     else if (key.isReadable())
-                        read((SocketChannel)key.channel(), pending);
+                        read((SocketChannel)key.channel(), pending, complete);
+                }
+                if (!complete.isEmpty())
+                {
+                    // the cancelled keys must leave the selector before their channels can block again
+                    selector.selectNow();
+                    complete.forEach(this::dispatch);
                 }
             }
         }
@@ -207,28 +214,37 @@ public final class ControlServer implements Closeable
             SocketChannel client = server.accept();
             if (client == null)
                 return;
-            if (!samePeerUser(client))
+            try
             {
-                answerNow(client, "ERR permission denied: the control socket serves only its owner");
+                if (!samePeerUser(client))
+                {
+                    answerNow(client, "ERR permission denied: the control socket serves only its owner");
+                    closeQuietly(client);
+                    continue;
+                }
+                if (pending.size() >= MAX_PENDING)
+                {
+                    Iterator<Pending> oldest = pending.values().iterator();
+                    Pending evicted = oldest.next();
+                    oldest.remove();
+                    evicted.key.cancel();
+                    answerNow(evicted.channel, "ERR busy: " + MAX_PENDING + " control connections wait for a command line; closing the oldest");
+                    closeQuietly(evicted.channel);
+                }
+                client.configureBlocking(false);
+                SelectionKey key = client.register(selector, SelectionKey.OP_READ);
+                pending.put(client, new Pending(client, key, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READ_DEADLINE_MS)));
+            }
+            catch (IOException x)
+            {
+                // this client only; the others are still served
+                LOG.debug("control client failed at accept", x);
                 closeQuietly(client);
-                continue;
             }
-            if (pending.size() >= MAX_PENDING)
-            {
-                Iterator<Pending> oldest = pending.values().iterator();
-                Pending evicted = oldest.next();
-                oldest.remove();
-                evicted.key.cancel();
-                answerNow(evicted.channel, "ERR busy: " + MAX_PENDING + " control connections wait for a command line; closing the oldest");
-                closeQuietly(evicted.channel);
-            }
-            client.configureBlocking(false);
-            SelectionKey key = client.register(selector, SelectionKey.OP_READ);
-            pending.put(client, new Pending(client, key, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READ_DEADLINE_MS)));
         }
     }
 
-    private void read(SocketChannel client, Map<SocketChannel, Pending> pending) throws IOException
+    private void read(SocketChannel client, Map<SocketChannel, Pending> pending, Map<SocketChannel, String> complete)
     {
         Pending p = pending.get(client);
         if (p == null)
@@ -251,13 +267,23 @@ public final class ControlServer implements Closeable
         pending.remove(client);
         p.key.cancel();
         if (line == null)
+            closeQuietly(client);
+        else
+            complete.put(client, line);
+    }
+
+    private void dispatch(SocketChannel client, String line)
+    {
+        try
         {
+            client.configureBlocking(true);
+        }
+        catch (IOException | IllegalStateException x)
+        {
+            LOG.debug("control client went away before its command ran", x);
             closeQuietly(client);
             return;
         }
-        // the cancelled key must leave the selector before the channel can block again
-        selector.selectNow();
-        client.configureBlocking(true);
         if (!slots.tryAcquire())
         {
             answer(client, List.of("ERR busy: " + MAX_CONCURRENT + " control commands are under way; try again"));

@@ -184,6 +184,49 @@ class ControlServerTest
     }
 
     @Test
+    void manyClientsAtOnceAreAllAnswered() throws Exception
+    {
+        Path socket = tmp.resolve("ctl.sock");
+        start(socket, command -> List.of("OK " + command));
+        List<SocketChannel> clients = new ArrayList<>();
+        try
+        {
+            // all lines arrive before the reader looks, so one select round completes many commands
+            for (int i = 0; i < 40; i++)
+            {
+                SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+                client.write(ByteBuffer.wrap(("status " + i + "\n").getBytes(StandardCharsets.US_ASCII)));
+                clients.add(client);
+            }
+            int answered = 0;
+            int busy = 0;
+            for (int i = 0; i < clients.size(); i++)
+            {
+                ByteBuffer answer = ByteBuffer.allocate(200);
+                SocketChannel client = clients.get(i);
+                while (client.read(answer) >= 0)
+                {
+                    // until the server closes
+                }
+                String text = new String(answer.array(), 0, answer.position(), StandardCharsets.US_ASCII);
+                if (text.equals("OK status " + i + "\n"))
+                    answered++;
+                else if (text.startsWith("ERR busy"))
+                    busy++;
+                else
+                    throw new AssertionError("client " + i + " got '" + text + "'");
+            }
+            assertThat(answered + busy).isEqualTo(40);
+            assertThat(answered).isPositive();
+        }
+        finally
+        {
+            for (SocketChannel channel : clients)
+                channel.close();
+        }
+    }
+
+    @Test
     void aSlowPeerSendingByteByByteIsCutOffAtTheDeadline() throws Exception
     {
         Path socket = tmp.resolve("ctl.sock");
