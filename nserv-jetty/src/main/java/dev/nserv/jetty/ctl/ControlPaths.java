@@ -80,6 +80,47 @@ public final class ControlPaths
     }
 
     /**
+     * Checks the directory of a chosen control socket ({@code --control-socket}). The socket file is 0600, so no
+     * other user can connect; what another user can do in a shared directory is replace the file:
+     * <ul>
+     * <li>writable by the group or others and <b>not sticky</b>: anyone may rename or remove the socket and bind
+     * their own under its name, to which {@code ctl} would then send commands: refused;</li>
+     * <li>writable by others but <b>sticky</b> (like {@code /tmp}, mode 1777): others cannot remove or rename this
+     * user's socket, but can take its name while no server holds it (before the start, after a stop) so that a
+     * {@code ctl} talks to them: allowed, with a warning.</li>
+     * </ul>
+     * @param socket the socket path
+     * @return a warning to log, or {@code null} when the directory is private enough
+     * @throws IOException naming the directory and the fix when the directory is unsafe
+     */
+    public static String checkSocketDirectory(Path socket) throws IOException
+    {
+        Path directory = socket.toAbsolutePath().getParent();
+        if (directory == null)
+            return null;
+        int mode;
+        try
+        {
+            mode = (Integer)Files.getAttribute(directory, "unix:mode");
+        }
+        catch (UnsupportedOperationException | IllegalArgumentException x)
+        {
+            return null;
+        }
+        boolean othersWrite = (mode & 0002) != 0;
+        boolean groupWrite = (mode & 0020) != 0;
+        boolean sticky = (mode & 01000) != 0;
+        String octal = String.format("%04o", mode & 07777);
+        if ((othersWrite || groupWrite) && !sticky)
+            throw new IOException("control socket directory " + directory + " (mode " + octal + ") is writable by " + (othersWrite ? "every user" : "its group") +
+                " and not sticky, so another user could replace the socket; use a private directory (mkdir -m 700 DIR) or chmod o-w,g-w " + directory);
+        if (othersWrite)
+            return "control socket directory " + directory + " (mode " + octal + ") is writable by every user: while no server holds " + socket.getFileName() +
+                " another user can take that name and answer ctl; prefer a private directory (mkdir -m 700 DIR, or leave out --control-socket for " + defaultDirectory() + ")";
+        return null;
+    }
+
+    /**
      * @param socket a socket path
      * @throws IOException when the path is too long for a Unix domain socket
      */

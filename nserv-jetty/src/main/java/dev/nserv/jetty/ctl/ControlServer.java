@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +17,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -33,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * A generation binds a temporary name first and then renames it over the public path ({@link #publish()}), so a
  * successor takes the path over atomically when it becomes ready, and {@code ctl} never finds no socket. On
  * close, the file is removed only if it is still this generation's own (same inode): never a successor's.
- * Bad input gets an {@code ERR} line and never disturbs the server; at most a few connections are served at
- * once and each must send its line within 10 s.
+ * Bad input gets an {@code ERR} line and never disturbs the server. One thread reads every connection's command
+ * line without blocking; each connection must send its line within 1 s, at most 256 wait for theirs (the oldest
+ * is closed to make room), and at most 4 commands execute at once: idle or slow peers cannot lock an operator out.
  *
  * <pre>{@code
  * ControlServer control = new ControlServer(path, command -> List.of("OK pong"));
@@ -48,8 +53,12 @@ public final class ControlServer implements Closeable
 {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
     private static final int MAX_LINE = 1024;
+    /** Commands executing at once (a restart runs for seconds); a connection that is still sending holds none. */
     private static final int MAX_CONCURRENT = 4;
-    private static final long READ_TIMEOUT_MS = 10_000;
+    /** Connections waiting for their command line; beyond, the oldest is closed. */
+    private static final int MAX_PENDING = 256;
+    /** How long a connection may take to send its command line. */
+    private static final long READ_DEADLINE_MS = 1_000;
     private static final long CLOSE_WAIT_MS = 5_000;
 
     /** Answers one command line. */
@@ -67,6 +76,7 @@ public final class ControlServer implements Closeable
     private final Handler handler;
     private final Semaphore slots = new Semaphore(MAX_CONCURRENT);
     private ServerSocketChannel server;
+    private Selector selector;
     private List<Object> ownIdentity;
     private volatile boolean closed;
 
@@ -122,75 +132,182 @@ public final class ControlServer implements Closeable
     public void publish() throws IOException
     {
         Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        Thread acceptor = new Thread(this::acceptLoop, "nserv-ctl-acceptor");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        selector = Selector.open();
+        server.configureBlocking(false);
+        server.register(selector, SelectionKey.OP_ACCEPT);
+        Thread reader = new Thread(this::selectLoop, "nserv-ctl-reader");
+        reader.setDaemon(true);
+        reader.start();
         LOG.info("control socket {} (java -jar nserv.jar ctl --socket {} status)", path, path);
     }
 
-    private void acceptLoop()
+    /**
+     * One thread reads the command lines of every connection without blocking, so idle or slow peers hold no
+     * thread and no command slot: each gets {@link #READ_DEADLINE_MS} for its line, and when
+     * {@link #MAX_PENDING} connections wait for theirs the oldest is closed to make room for the newest (an
+     * operator arriving after a flood of idle connections is served).
+     */
+    private void selectLoop()
     {
-        while (!closed)
-        {
-            SocketChannel client;
-            try
-            {
-                client = server.accept();
-            }
-            catch (IOException x)
-            {
-                if (!closed)
-                    LOG.warn("control socket {}: accept failed, no longer answering: {}", path, x.toString());
-                return;
-            }
-            if (!slots.tryAcquire())
-            {
-                answer(client, List.of("ERR busy: " + MAX_CONCURRENT + " control connections are open; try again"));
-                closeQuietly(client);
-                continue;
-            }
-            Thread worker = new Thread(() ->
-            {
-                try
-                {
-                    serve(client);
-                }
-                finally
-                {
-                    closeQuietly(client);
-                    slots.release();
-                }
-            }, "nserv-ctl");
-            worker.setDaemon(true);
-            worker.start();
-        }
-    }
-
-    private void serve(SocketChannel client)
-    {
-        if (!samePeerUser(client))
-        {
-            answer(client, List.of("ERR permission denied: the control socket serves only its owner"));
-            return;
-        }
-        CompletableFuture<Void> timeout = CompletableFuture.runAsync(() -> closeQuietly(client),
-            CompletableFuture.delayedExecutor(READ_TIMEOUT_MS, TimeUnit.MILLISECONDS));
-        String line;
+        Map<SocketChannel, Pending> pending = new LinkedHashMap<>();
         try
         {
-            line = readLine(client);
+            while (!closed)
+            {
+                long now = System.nanoTime();
+                long wait = READ_DEADLINE_MS;
+                for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); )
+                {
+                    Pending p = it.next();
+                    long left = TimeUnit.NANOSECONDS.toMillis(p.deadline - now);
+                    if (left <= 0)
+                    {
+                        it.remove();
+                        p.key.cancel();
+                        answerNow(p.channel, "ERR no command line within " + READ_DEADLINE_MS + " ms");
+                        closeQuietly(p.channel);
+                    }
+                    else
+                    {
+                        // pending is in accept order, so the first one alive has the nearest deadline
+                        wait = Math.min(wait, left);
+                        break;
+                    }
+                }
+                selector.select(Math.max(1, wait));
+                Map<SocketChannel, String> complete = new LinkedHashMap<>();
+                for (Iterator<SelectionKey> keys = selector.selectedKeys().iterator(); keys.hasNext(); )
+                {
+                    SelectionKey key = keys.next();
+                    keys.remove();
+                    if (!key.isValid())
+                        continue;
+                    if (key.isAcceptable())
+                        accept(pending);
+                    else if (key.isReadable())
+                        read((SocketChannel)key.channel(), pending, complete);
+                }
+                if (!complete.isEmpty())
+                {
+                    // the cancelled keys must leave the selector before their channels can block again
+                    selector.selectNow();
+                    complete.forEach(this::dispatch);
+                }
+            }
         }
-        catch (IOException x)
+        catch (IOException | RuntimeException x)
         {
-            answer(client, List.of("ERR " + x.getMessage()));
-            return;
+            if (!closed)
+                LOG.warn("control socket {}: no longer answering: {}", path, x.toString());
         }
         finally
         {
-            timeout.cancel(false);
+            pending.keySet().forEach(ControlServer::closeQuietly);
+            closeQuietly(selector);
         }
-        if (line == null)
+    }
+
+    private void accept(Map<SocketChannel, Pending> pending) throws IOException
+    {
+        for (int i = 0; i < 64; i++)
+        {
+            SocketChannel client = server.accept();
+            if (client == null)
+                return;
+            try
+            {
+                if (!samePeerUser(client))
+                {
+                    answerNow(client, "ERR permission denied: the control socket serves only its owner");
+                    closeQuietly(client);
+                    continue;
+                }
+                if (pending.size() >= MAX_PENDING)
+                {
+                    Iterator<Pending> oldest = pending.values().iterator();
+                    Pending evicted = oldest.next();
+                    oldest.remove();
+                    evicted.key.cancel();
+                    answerNow(evicted.channel, "ERR busy: " + MAX_PENDING + " control connections wait for a command line; closing the oldest");
+                    closeQuietly(evicted.channel);
+                }
+                client.configureBlocking(false);
+                SelectionKey key = client.register(selector, SelectionKey.OP_READ);
+                pending.put(client, new Pending(client, key, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READ_DEADLINE_MS)));
+            }
+            catch (IOException x)
+            {
+                // this client only; the others are still served
+                LOG.debug("control client failed at accept", x);
+                closeQuietly(client);
+            }
+        }
+    }
+
+    private void read(SocketChannel client, Map<SocketChannel, Pending> pending, Map<SocketChannel, String> complete)
+    {
+        Pending p = pending.get(client);
+        if (p == null)
             return;
+        String line;
+        try
+        {
+            line = p.read();
+        }
+        catch (IOException x)
+        {
+            pending.remove(client);
+            p.key.cancel();
+            answerNow(client, "ERR " + x.getMessage());
+            closeQuietly(client);
+            return;
+        }
+        if (line == null && !p.eof)
+            return;
+        pending.remove(client);
+        p.key.cancel();
+        if (line == null)
+            closeQuietly(client);
+        else
+            complete.put(client, line);
+    }
+
+    private void dispatch(SocketChannel client, String line)
+    {
+        try
+        {
+            client.configureBlocking(true);
+        }
+        catch (IOException | IllegalStateException x)
+        {
+            LOG.debug("control client went away before its command ran", x);
+            closeQuietly(client);
+            return;
+        }
+        if (!slots.tryAcquire())
+        {
+            answer(client, List.of("ERR busy: " + MAX_CONCURRENT + " control commands are under way; try again"));
+            closeQuietly(client);
+            return;
+        }
+        Thread worker = new Thread(() ->
+        {
+            try
+            {
+                execute(client, line);
+            }
+            finally
+            {
+                closeQuietly(client);
+                slots.release();
+            }
+        }, "nserv-ctl");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    private void execute(SocketChannel client, String line)
+    {
         List<String> reply;
         try
         {
@@ -204,6 +321,69 @@ public final class ControlServer implements Closeable
         answer(client, reply);
     }
 
+    /** A connection whose command line has not arrived yet. */
+    private static final class Pending
+    {
+        private final SocketChannel channel;
+        private final SelectionKey key;
+        private final long deadline;
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+        private final ByteBuffer buffer = ByteBuffer.allocate(256);
+        private boolean eof;
+
+        private Pending(SocketChannel channel, SelectionKey key, long deadline)
+        {
+            this.channel = channel;
+            this.key = key;
+            this.deadline = deadline;
+        }
+
+        /** @return the line once complete (or at the end of input), else null */
+        private String read() throws IOException
+        {
+            while (true)
+            {
+                buffer.clear();
+                int n = channel.read(buffer);
+                if (n < 0)
+                {
+                    eof = true;
+                    return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+                }
+                if (n == 0)
+                    return null;
+                for (int i = 0; i < n; i++)
+                {
+                    byte b = buffer.get(i);
+                    if (b == '\n')
+                        return line.toString(StandardCharsets.UTF_8);
+                    if (line.size() >= MAX_LINE)
+                        throw new IOException("command longer than " + MAX_LINE + " bytes");
+                    line.write(b);
+                }
+            }
+        }
+    }
+
+    /** Best effort, without blocking: for refusals written by the reader thread. */
+    private static void answerNow(SocketChannel client, String line)
+    {
+        try
+        {
+            if (client.isBlocking())
+                client.configureBlocking(false);
+            client.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
+            client.shutdownOutput();
+            ByteBuffer discard = ByteBuffer.allocate(4096);
+            for (int i = 0; i < 16 && client.read(discard) > 0; i++)
+                discard.clear();
+        }
+        catch (IOException x)
+        {
+            LOG.debug("control client went away before the refusal", x);
+        }
+    }
+
     private static boolean samePeerUser(SocketChannel client)
     {
         try
@@ -215,24 +395,6 @@ public final class ControlServer implements Closeable
         {
             // the socket file's 0600 mode already limits who can connect
             return true;
-        }
-    }
-
-    private static String readLine(SocketChannel client) throws IOException
-    {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        ByteBuffer one = ByteBuffer.allocate(1);
-        while (true)
-        {
-            one.clear();
-            if (client.read(one) < 0)
-                return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
-            byte b = one.get(0);
-            if (b == '\n')
-                return line.toString(StandardCharsets.UTF_8);
-            if (line.size() >= MAX_LINE)
-                throw new IOException("command longer than " + MAX_LINE + " bytes");
-            line.write(b);
         }
     }
 
@@ -298,6 +460,8 @@ public final class ControlServer implements Closeable
     public void close(boolean removeFile)
     {
         closed = true;
+        if (selector != null)
+            selector.wakeup();
         if (server != null)
             closeQuietly(server);
         // let commands under way (a restart that was just rolled back) write their answers before the JVM exits

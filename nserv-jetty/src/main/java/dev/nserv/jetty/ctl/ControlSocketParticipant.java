@@ -59,7 +59,12 @@ public final class ControlSocketParticipant implements HandoverParticipant
     private Path path(Handover handover) throws IOException
     {
         if (configured != null)
+        {
+            String warning = ControlPaths.checkSocketDirectory(configured);
+            if (warning != null)
+                LOG.warn(warning);
             return configured.toAbsolutePath();
+        }
         ControlPaths.ensurePrivateDirectory(ControlPaths.defaultDirectory());
         if (handover.inheritedControlSocket() != null)
             return handover.inheritedControlSocket();

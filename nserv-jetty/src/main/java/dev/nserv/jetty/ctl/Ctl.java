@@ -7,9 +7,12 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -22,7 +25,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>
  * Without {@code --socket} or {@code --port} it uses the one server whose socket is in the default directory
  * ({@code ${XDG_RUNTIME_DIR or java.io.tmpdir}/nserv-<user>/}). Exit codes: 0 success, 1 the operation failed
- * (e.g. a restart rolled back, or "restart in progress"), 2 usage error, 3 no server reachable.
+ * (e.g. a restart rolled back, "restart in progress", or "busy"; the server's answer is printed even when it closed
+ * before it read the command), 2 usage error, 3 no server reachable (no such socket, permission denied, nothing
+ * listening: the real cause is printed).
  */
 public final class Ctl
 {
@@ -47,7 +52,8 @@ public final class Ctl
         "  --port N        the server started with default settings on HTTP port N",
         "  --timeout S     longest wait for the answer in seconds (default 30; 300 for restart)",
         "Without --socket or --port: the only server with a socket in " + ControlPaths.defaultDirectory(),
-        "Exit codes: 0 ok, 1 operation failed, 2 usage error, 3 no server reachable.");
+        "Exit codes: 0 ok, 1 operation failed or refused (the server's answer is printed), 2 usage error,",
+        "  3 no server reachable (no socket, permission denied, nothing listening; the cause is printed).");
 
     private Ctl()
     {
@@ -236,9 +242,16 @@ public final class Ctl
      */
     static List<String> exchange(Path socket, String command, long timeoutSeconds) throws IOException
     {
-        if (!Files.exists(socket))
-            throw new IOException("no such socket (is the server running? with --control-socket, pass --socket)");
-        SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+        checkSocketFile(socket);
+        SocketChannel channel;
+        try
+        {
+            channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+        }
+        catch (IOException x)
+        {
+            throw new IOException(explainConnectFailure(x.getMessage()), x);
+        }
         AtomicBoolean timedOut = new AtomicBoolean();
         CompletableFuture<Void> watchdog = CompletableFuture.runAsync(() ->
         {
@@ -254,15 +267,36 @@ public final class Ctl
         }, CompletableFuture.delayedExecutor(timeoutSeconds, TimeUnit.SECONDS));
         try
         {
-            ByteBuffer request = ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8));
-            while (request.hasRemaining())
-                channel.write(request);
+            IOException writeFailure = null;
+            try
+            {
+                ByteBuffer request = ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8));
+                while (request.hasRemaining())
+                    channel.write(request);
+            }
+            catch (IOException x)
+            {
+                if (timedOut.get())
+                    throw x;
+                // A server that refuses (busy, wrong user, bad input) answers and closes without reading; its
+                // answer is already here and says more than "Broken pipe".
+                writeFailure = x;
+            }
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             ByteBuffer buffer = ByteBuffer.allocate(4096);
-            while (channel.read(buffer) >= 0)
+            try
             {
-                bytes.write(buffer.array(), 0, buffer.position());
-                buffer.clear();
+                while (channel.read(buffer) >= 0)
+                {
+                    bytes.write(buffer.array(), 0, buffer.position());
+                    buffer.clear();
+                }
+            }
+            catch (IOException x)
+            {
+                if (timedOut.get() || (writeFailure == null && bytes.size() == 0))
+                    throw x;
+                // a reset after the answer (or after a failed write): keep what arrived
             }
             List<String> lines = new ArrayList<>();
             for (String line : bytes.toString(StandardCharsets.UTF_8).split("\n"))
@@ -270,6 +304,8 @@ public final class Ctl
                 if (!line.isEmpty())
                     lines.add(line);
             }
+            if (lines.isEmpty() && writeFailure != null)
+                throw new IOException("the server closed the connection before it took the command (" + writeFailure.getMessage() + ")", writeFailure);
             return lines;
         }
         catch (IOException x)
@@ -283,5 +319,45 @@ public final class Ctl
             watchdog.cancel(false);
             channel.close();
         }
+    }
+
+    /**
+     * Tells a missing socket from one this user may not reach: {@code Files.exists} says "no" to both.
+     * @throws IOException naming the real cause and the fix
+     */
+    private static void checkSocketFile(Path socket) throws IOException
+    {
+        try
+        {
+            Files.readAttributes(socket, BasicFileAttributes.class);
+        }
+        catch (NoSuchFileException x)
+        {
+            throw new IOException("no such socket (is the server running? with --control-socket, pass --socket)", x);
+        }
+        catch (AccessDeniedException x)
+        {
+            throw new IOException("permission denied: " + x.getFile() + " or a directory above it is not accessible to user " +
+                System.getProperty("user.name") + "; run ctl as the user that runs the server", x);
+        }
+    }
+
+    /**
+     * Turns the JDK's message for a failed connect (the C library's text for its errno) into the cause and the fix.
+     * @param message the exception's message, e.g. {@code "Permission denied"}
+     * @return the explanation
+     */
+    static String explainConnectFailure(String message)
+    {
+        String m = message == null ? "" : message;
+        if (m.contains("Permission denied"))
+            return "permission denied (EACCES): the control socket belongs to another user; run ctl as the user that runs the server";
+        if (m.contains("Connection refused"))
+            return "connection refused (ECONNREFUSED): nothing listens on this socket file (the server is gone and left it behind)";
+        if (m.contains("No such file or directory"))
+            return "no such socket (ENOENT): is the server running? with --control-socket, pass --socket";
+        if (m.contains("Resource temporarily unavailable"))
+            return "the server's connection queue is full (EAGAIN); try again";
+        return m.isEmpty() ? "connect failed" : m;
     }
 }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.nserv.jetty.Generation;
 import dev.nserv.jetty.NservServer;
@@ -49,6 +50,7 @@ public final class RestartSupport implements NservServer.StartHook, Restarter.Ev
     private final Handover handover;
     private final List<HandoverParticipant> participants = new CopyOnWriteArrayList<>();
     private final List<HandoverParticipant> builtIn;
+    private final AtomicInteger hangups = new AtomicInteger();
     private HandoffClient handoff;
 
     private RestartSupport(NservServer nserv, RestartOptions options, Map<String, String> env)
@@ -223,15 +225,23 @@ public final class RestartSupport implements NservServer.StartHook, Restarter.Ev
 
     private void restartOnHangup()
     {
+        // Logged at once on the signal's own thread, before anything can fail or block: every SIGHUP leaves a line,
+        // also one that arrives while a restart runs (it starts none) or while this generation drains and exits.
+        int n = hangups.incrementAndGet();
+        if (restarter.isRestartInProgress())
+        {
+            LOG.info("SIGHUP #{}: restart already in progress, no new one started ({})", n, restarter.getState());
+            return;
+        }
+        LOG.info("SIGHUP #{}: restart requested", n);
         // the signal thread must return at once; the restart takes seconds
         Thread thread = new Thread(() ->
         {
-            LOG.info("SIGHUP: restart requested");
             try
             {
                 LOG.info("SIGHUP restart: {}", restarter.restartOrFail());
             }
-            catch (RestartFailedException | IllegalStateException x)
+            catch (RestartFailedException | RuntimeException x)
             {
                 LOG.warn("SIGHUP restart: {}", x.getMessage());
             }

@@ -31,6 +31,8 @@ public class LauncherOptions
 
     Duration idleTimeout = Duration.ofSeconds(30);
 
+    String httpCompliance = HttpComplianceModes.DEFAULT;
+
     Duration drainTimeout = Duration.ofSeconds(30);
 
     Duration preDrainDelay = Duration.ZERO;
@@ -100,6 +102,7 @@ public class LauncherOptions
             .option("--overload-policy", "POLICY", "What clients over the limit get: WAIT in the backlog, or SHED (503 with Retry-After, then close) (default: WAIT).", v -> overloadPolicy = v)
             .option("--acceptors", "N", "Acceptor threads per connector, -1 for Jetty's default (default: -1).", v -> acceptors = CommandLineParser.integer(v))
             .option("--idle-timeout", "DURATION", "Close connections idle this long (default: 30s).", v -> idleTimeout = Durations.parse(v))
+            .option("--http-compliance", "MODE", "HTTP/1 parsing: STRICT (no violation: e.g. a bare LF ending a line is 400), RFC9110, RFC7230, RFC2616, LEGACY (default: RFC9110).", v -> httpCompliance = v)
             .option("--drain-timeout", "DURATION", "Longest wait for requests in flight at exit or restart (default: 30s).", v -> drainTimeout = Durations.parse(v))
             .option("--pre-drain-delay", "DURATION", "Keep serving this long after /readyz turns 503, before the drain (default: 0s).", v -> preDrainDelay = Durations.parse(v))
             .option("--stop-deadline", "DURATION", "Longest a whole stop may take (drain and webapp clean-up); past it the stuck webapp is logged with its stack and the process exits with code 3 (default: pre-drain delay + drain timeout + 10s).", v -> stopDeadline = Durations.parse(v))
@@ -201,6 +204,7 @@ public class LauncherOptions
             throw new IllegalArgumentException("--websocket-close-window must be at most 60s, was " + websocketCloseWindow.toMillis() + " ms");
         if (idleTimeout.isZero())
             throw new IllegalArgumentException("--idle-timeout must be more than 0");
+        HttpComplianceModes.parse(httpCompliance);
         if (webapps != null && !java.nio.file.Files.isDirectory(webapps))
             throw new IllegalArgumentException("--webapps " + webapps + " is not a directory");
         if (webapps != null && !java.nio.file.Files.isReadable(webapps))

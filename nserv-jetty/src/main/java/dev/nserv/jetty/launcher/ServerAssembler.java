@@ -63,6 +63,9 @@ final class ServerAssembler
     {
         QueuedThreadPool threadPool = new QueuedThreadPool();
         threadPool.setName("nserv");
+        // Jetty evicts 1 idle thread per idle timeout (60 s) by default: after a burst to 200 threads the pool took
+        // over 3 hours to shrink back; this way every thread idle for 60 s may go (RELIABILITY.md).
+        threadPool.setMaxEvictCount(threadPool.getMaxThreads());
         Server server = new Server(threadPool);
 
         ContextHandlerCollection contexts = new ContextHandlerCollection();
@@ -78,6 +81,7 @@ final class ServerAssembler
         HttpConfiguration httpConfig = new HttpConfiguration();
         httpConfig.setSendServerVersion(false);
         httpConfig.setSendXPoweredBy(false);
+        httpConfig.setHttpCompliance(HttpComplianceModes.parse(options.httpCompliance));
         if (options.httpsPort != null)
         {
             httpConfig.setSecureScheme("https");

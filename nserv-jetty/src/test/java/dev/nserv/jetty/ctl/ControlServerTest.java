@@ -2,12 +2,15 @@ package dev.nserv.jetty.ctl;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 class ControlServerTest
 {
@@ -151,6 +155,157 @@ class ControlServerTest
     }
 
     /** Answers status only, like a server, for the bad-input test. */
+    @Test
+    void idleConnectionsDoNotLockOutTheOperator() throws Exception
+    {
+        Path socket = tmp.resolve("ctl.sock");
+        start(socket, echo("one"));
+        List<SocketChannel> idle = new ArrayList<>();
+        try
+        {
+            for (int i = 0; i < 200; i++)
+                idle.add(SocketChannel.open(UnixDomainSocketAddress.of(socket)));
+            long started = System.nanoTime();
+            assertThat(ctl("--socket", socket.toString(), "--timeout", "5", "status")).isEqualTo(Ctl.EXIT_OK);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("server: one");
+
+            // and each idle one is answered and closed after the 1 s deadline
+            SocketChannel first = idle.get(0);
+            ByteBuffer answer = ByteBuffer.allocate(200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> first.read(answer) < 0);
+            assertThat(new String(answer.array(), 0, answer.position(), StandardCharsets.US_ASCII)).startsWith("ERR no command line within 1000 ms");
+        }
+        finally
+        {
+            for (SocketChannel channel : idle)
+                channel.close();
+        }
+    }
+
+    @Test
+    void manyClientsAtOnceAreAllAnswered() throws Exception
+    {
+        Path socket = tmp.resolve("ctl.sock");
+        start(socket, command -> List.of("OK " + command));
+        List<SocketChannel> clients = new ArrayList<>();
+        try
+        {
+            // all lines arrive before the reader looks, so one select round completes many commands
+            for (int i = 0; i < 40; i++)
+            {
+                SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+                client.write(ByteBuffer.wrap(("status " + i + "\n").getBytes(StandardCharsets.US_ASCII)));
+                clients.add(client);
+            }
+            int answered = 0;
+            int busy = 0;
+            for (int i = 0; i < clients.size(); i++)
+            {
+                ByteBuffer answer = ByteBuffer.allocate(200);
+                SocketChannel client = clients.get(i);
+                while (client.read(answer) >= 0)
+                {
+                    // until the server closes
+                }
+                String text = new String(answer.array(), 0, answer.position(), StandardCharsets.US_ASCII);
+                if (text.equals("OK status " + i + "\n"))
+                    answered++;
+                else if (text.startsWith("ERR busy"))
+                    busy++;
+                else
+                    throw new AssertionError("client " + i + " got '" + text + "'");
+            }
+            assertThat(answered + busy).isEqualTo(40);
+            assertThat(answered).isPositive();
+        }
+        finally
+        {
+            for (SocketChannel channel : clients)
+                channel.close();
+        }
+    }
+
+    @Test
+    void aSlowPeerSendingByteByByteIsCutOffAtTheDeadline() throws Exception
+    {
+        Path socket = tmp.resolve("ctl.sock");
+        start(socket, echo("one"));
+        try (SocketChannel slow = SocketChannel.open(UnixDomainSocketAddress.of(socket)))
+        {
+            slow.write(ByteBuffer.wrap("sta".getBytes(StandardCharsets.US_ASCII)));
+            assertThat(ctl("--socket", socket.toString(), "status")).isEqualTo(Ctl.EXIT_OK);
+            ByteBuffer answer = ByteBuffer.allocate(200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> slow.read(answer) < 0);
+            assertThat(new String(answer.array(), 0, answer.position(), StandardCharsets.US_ASCII)).startsWith("ERR no command line");
+        }
+    }
+
+    @Test
+    void aRefusalIsPrintedInsteadOfBrokenPipe() throws Exception
+    {
+        Path socket = tmp.resolve("refuser.sock");
+        try (ServerSocketChannel refuser = ServerSocketChannel.open(StandardProtocolFamily.UNIX))
+        {
+            refuser.bind(UnixDomainSocketAddress.of(socket));
+            Thread thread = new Thread(() ->
+            {
+                try (SocketChannel client = refuser.accept())
+                {
+                    // answer and close without reading a byte, as a busy or refusing server does
+                    client.write(ByteBuffer.wrap("ERR busy: try again\n".getBytes(StandardCharsets.US_ASCII)));
+                    client.shutdownOutput();
+                }
+                catch (Exception ignored)
+                {
+                    // the test fails on the client's side
+                }
+            }, "refuser");
+            thread.start();
+            // a command larger than the socket buffers, so the write fails after the server closed
+            String connector = "c".repeat(4 << 20);
+            assertThat(ctl("--socket", socket.toString(), "--timeout", "10", "limit", connector, "5")).isEqualTo(Ctl.EXIT_FAILED);
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("nserv ctl: busy: try again").doesNotContain("Broken pipe");
+            thread.join(5_000);
+        }
+    }
+
+    @Test
+    void connectFailuresNameTheRealCause()
+    {
+        assertThat(Ctl.explainConnectFailure("Permission denied")).startsWith("permission denied (EACCES)");
+        assertThat(Ctl.explainConnectFailure("Connection refused")).startsWith("connection refused (ECONNREFUSED)");
+        assertThat(Ctl.explainConnectFailure("No such file or directory")).startsWith("no such socket (ENOENT)");
+        assertThat(Ctl.explainConnectFailure("Something else")).isEqualTo("Something else");
+    }
+
+    @Test
+    void aStaleSocketFileIsConnectionRefused() throws Exception
+    {
+        Path socket = tmp.resolve("stale.sock");
+        ServerSocketChannel gone = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        gone.bind(UnixDomainSocketAddress.of(socket));
+        gone.close();
+        assertThat(ctl("--socket", socket.toString(), "status")).isEqualTo(Ctl.EXIT_UNREACHABLE);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("connection refused (ECONNREFUSED)");
+    }
+
+    @Test
+    void sharedDirectoriesAreRefusedOrWarnedAbout() throws Exception
+    {
+        Path open = Files.createDirectory(tmp.resolve("open"));
+        Files.setAttribute(open, "unix:mode", 0777);
+        assertThatThrownBy(() -> ControlPaths.checkSocketDirectory(open.resolve("x.sock")))
+            .hasMessageContaining("control socket directory " + open + " (mode 0777) is writable by every user and not sticky")
+            .hasMessageContaining("mkdir -m 700");
+        Path sticky = Files.createDirectory(tmp.resolve("sticky"));
+        Files.setAttribute(sticky, "unix:mode", 01777);
+        assertThat(ControlPaths.checkSocketDirectory(sticky.resolve("x.sock"))).contains("(mode 1777) is writable by every user").contains("private directory");
+        Path mine = Files.createDirectory(tmp.resolve("mine"));
+        Files.setAttribute(mine, "unix:mode", 0700);
+        assertThat(ControlPaths.checkSocketDirectory(mine.resolve("x.sock"))).isNull();
+    }
+
     private static final class ControlCommandsStub implements ControlServer.Handler
     {
         @Override
