@@ -11,6 +11,8 @@ import dev.nserv.jetty.WebappGate;
 import dev.nserv.jetty.ctl.ControlCommands;
 import dev.nserv.jetty.ctl.ControlPaths;
 import dev.nserv.jetty.ctl.ControlServer;
+import dev.nserv.jetty.warmup.WarmUp;
+import dev.nserv.jetty.warmup.WarmUpFailedException;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.component.LifeCycle;
@@ -139,6 +141,23 @@ public final class RestartSupport implements NservServer.StartHook
         Path path = controlSocketPath(server);
         ControlServer control = new ControlServer(path, new ControlCommands(server, restarter));
         control.bindTemporary();
+        // ---- handover participant "warm-up", phase BEFORE READY (dev.nserv.jetty.warmup.WarmUp) ----
+        WarmUp warmUp = server.getServer().getBean(WarmUp.class);
+        if (warmUp != null && warmUp.appliesTo(handoff != null))
+        {
+            try
+            {
+                warmUp.warm(server.getServer(), WarmUp.readyDeadline(options.getReadyTimeout()));
+            }
+            catch (WarmUpFailedException x)
+            {
+                control.close();
+                if (handoff != null)
+                    handoff.failed(x.getMessage());
+                throw x;
+            }
+        }
+        // ---- end of the warm-up participant ----
         if (handoff != null)
         {
             try

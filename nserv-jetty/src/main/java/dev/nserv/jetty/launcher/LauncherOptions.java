@@ -6,6 +6,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import dev.nserv.jetty.warmup.WarmUp;
+import dev.nserv.jetty.warmup.WarmUpRequest;
+
 /**
  * The bundled server's command line. Every option has a matching XmlConfiguration property (listed in the README)
  * and every object it configures is reachable from {@code --config} files by id, so a deployment can be described
@@ -61,6 +64,14 @@ public class LauncherOptions
 
     boolean inheritFd0;
 
+    String warmupPaths;
+
+    int warmupRequests = WarmUp.DEFAULT_REQUESTS;
+
+    Duration warmupTime = Duration.ofMillis(WarmUp.DEFAULT_TIME_MS);
+
+    boolean warmupFailRollback;
+
     /** Set by {@code --help}. */
     boolean helpRequested;
     /** Set by {@code --version}. */
@@ -96,6 +107,10 @@ public class LauncherOptions
             .option("--successor-command", "ARG", "Command that starts the next generation on restart (default: this process's own command line).", v -> successorCommand = Arrays.asList(v.trim().split("\\s+")))
             .option("--ready-timeout", "DURATION", "Longest wait for a successor to become ready before rolling back (default: 60s).", v -> readyTimeout = Durations.parse(v))
             .option("--pid-file", "FILE", "Write the serving generation's pid to FILE (atomically, also after restarts).", v -> pidFile = Path.of(v))
+            .option("--warmup-paths", "PATHS", "Requests a successor repeats in-process before it is ready, comma-separated: /path, GET /path or HEAD /path; 'none' for none (default: each webapp's root; a webapp may name its own in the init-param " + WarmUp.PATHS_PARAMETER + ").", v -> warmupPaths = WarmUpRequest.parseList(v).isEmpty() ? WarmUp.NONE : v)
+            .option("--warmup-requests", "N", "Requests per warm-up path at most; 0 turns warm-up off (default: " + WarmUp.DEFAULT_REQUESTS + ").", v -> warmupRequests = CommandLineParser.integer(v))
+            .option("--warmup-time", "DURATION", "Longest warm-up, also bounded by --ready-timeout; 0 turns warm-up off (default: " + WarmUp.DEFAULT_TIME_MS + "ms).", v -> warmupTime = Durations.parse(v))
+            .flag("--warmup-fail-rollback", "A failed warm-up request (not 2xx/3xx) makes the successor fail, so the restart rolls back (default: logged only).", () -> warmupFailRollback = true)
             .flag("--inherit-fd0", "Adopt the listening socket on fd 0 (inetd style) for the HTTP connector; an fd 0 that is not a listening TCP socket is then an error.", () -> inheritFd0 = true)
             .flag("--help", "Show this help and exit.", () -> helpRequested = true)
             .flag("--version", "Show the versions of nserv, Jetty and Java, and exit.", () -> versionRequested = true);
@@ -153,6 +168,8 @@ public class LauncherOptions
             throw new IllegalArgumentException("--ready-timeout must be more than 0");
         if (idleTimeout.isZero())
             throw new IllegalArgumentException("--idle-timeout must be more than 0");
+        if (warmupRequests < 0 || warmupRequests > 1_000_000)
+            throw new IllegalArgumentException("--warmup-requests must be from 0 (off) to 1000000, was " + warmupRequests);
         if (webapps != null && !java.nio.file.Files.isDirectory(webapps))
             throw new IllegalArgumentException("--webapps " + webapps + " is not a directory");
         if (webapps != null && !java.nio.file.Files.isReadable(webapps))

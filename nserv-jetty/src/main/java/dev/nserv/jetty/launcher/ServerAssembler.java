@@ -14,6 +14,7 @@ import java.util.Map;
 import dev.nserv.jetty.NservServer;
 import dev.nserv.jetty.TcpKeepAlive;
 import dev.nserv.jetty.ThrottledServerConnector;
+import dev.nserv.jetty.warmup.WarmUp;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.deploy.DeploymentScanner;
 import org.eclipse.jetty.deploy.StandardDeployer;
@@ -37,7 +38,8 @@ import org.eclipse.jetty.xml.XmlConfiguration;
  * Turns {@link LauncherOptions} into a configured, not yet started {@link NservServer}: connectors, webapps,
  * then the {@code --config} XML files in order ({@link #enableJmx} adds JMX once it runs). The XML files see these objects by id -- {@code Server},
  * {@code NservServer}, {@code DrainHandler}, {@code Contexts}, {@code httpConnector}, {@code httpsConnector}
- * (when HTTPS is on), {@code httpKeepAlive} and {@code httpsKeepAlive} (each connector's {@link TcpKeepAlive}) --
+ * (when HTTPS is on), {@code httpKeepAlive} and {@code httpsKeepAlive} (each connector's {@link TcpKeepAlive}), {@code WarmUp} (the
+ * successor's {@link WarmUp}) --
  * and the flags as properties named {@code nserv.*}.
  */
 final class ServerAssembler
@@ -107,6 +109,14 @@ final class ServerAssembler
             addDeploymentScanner(server, contexts);
         else
             contexts.addHandler(demoWebApp());
+
+        WarmUp warmUp = new WarmUp();
+        warmUp.setPaths(options.warmupPaths);
+        warmUp.setRequests(options.warmupRequests);
+        warmUp.setTime(options.warmupTime.toMillis());
+        warmUp.setFailRollback(options.warmupFailRollback);
+        server.addBean(warmUp);
+        ids.put("WarmUp", warmUp);
 
         applyXml(ids);
         return nserv;
@@ -242,6 +252,8 @@ final class ServerAssembler
         properties.put("nserv.idleTimeout", Long.toString(options.idleTimeout.toMillis()));
         properties.put("nserv.drainTimeout", Long.toString(options.drainTimeout.toMillis()));
         properties.put("nserv.preDrainDelay", Long.toString(options.preDrainDelay.toMillis()));
+        properties.put("nserv.warmupRequests", Integer.toString(options.warmupRequests));
+        properties.put("nserv.warmupTime", Long.toString(options.warmupTime.toMillis()));
         if (options.webapps != null)
             properties.put("nserv.webapps", options.webapps.toAbsolutePath().toString());
         return properties;
