@@ -74,6 +74,7 @@ public class WarmUp extends ContainerLifeCycle
 
     private static final Logger LOG = LoggerFactory.getLogger(WarmUp.class);
     private static final long REQUEST_TIMEOUT_MS = 10_000;
+    private static final String NO_RESPONSE = "no response";
 
     private volatile List<WarmUpRequest> paths;
     private volatile int requests = DEFAULT_REQUESTS;
@@ -277,9 +278,18 @@ public class WarmUp extends ContainerLifeCycle
                         break rounds;
                     }
                     sent++;
-                    String failure = send(local, target, sessions, Math.min(REQUEST_TIMEOUT_MS, TimeUnit.NANOSECONDS.toMillis(leftNanos) + 1));
+                    long waitMs = Math.min(REQUEST_TIMEOUT_MS, TimeUnit.NANOSECONDS.toMillis(leftNanos) + 1);
+                    String failure = send(local, target, sessions, waitMs);
                     if (failure == null)
                         continue;
+                    if (failure.equals(NO_RESPONSE) && waitMs < REQUEST_TIMEOUT_MS)
+                    {
+                        // cut by the time bound, not failed: the webapp finishes it in the background
+                        stoppedBy = deadlineFirst ? "ready timeout" : "time";
+                        break rounds;
+                    }
+                    if (failure.equals(NO_RESPONSE))
+                        failure = "gave no complete response within " + REQUEST_TIMEOUT_MS + " ms";
                     failed++;
                     if (failures.putIfAbsent(target, failure) == null)
                         LOG.warn("warm-up: {} {}", target.request(), failure);
@@ -412,7 +422,7 @@ public class WarmUp extends ContainerLifeCycle
         {
             ByteBuffer bytes = endPoint.waitForResponse(head, timeoutMs, TimeUnit.MILLISECONDS);
             if (bytes == null)
-                return "gave no complete response within " + timeoutMs + " ms";
+                return NO_RESPONSE;
             HttpTester.Response response = head ? HttpTester.parseHeadResponse(bytes) : HttpTester.parseResponse(bytes);
             if (response == null)
                 return "gave an unreadable response: " + StandardCharsets.ISO_8859_1.decode(bytes.duplicate()).toString().lines().findFirst().orElse("");

@@ -15,6 +15,7 @@ import dev.nserv.jetty.NservServer;
 import dev.nserv.jetty.RawHttp;
 import dev.nserv.jetty.TcpKeepAlive;
 import dev.nserv.jetty.ThrottledServerConnector;
+import dev.nserv.jetty.warmup.WarmUp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,6 +98,41 @@ class LauncherTest
         err.reset();
         assertThat(run("--inherit-fd0=yes")).isEqualTo(2);
         assertThat(errText()).contains("option '--inherit-fd0' takes no value");
+    }
+
+    @Test
+    void warmUpFlagsConfigureTheWarmUpBean() throws Exception
+    {
+        LauncherOptions options = LauncherOptions.parse("--warmup-paths", "/, HEAD /static/app.js", "--warmup-requests", "50",
+            "--warmup-time", "2s", "--warmup-fail-rollback");
+        WarmUp warmUp = new ServerAssembler(options).assemble().getServer().getBean(WarmUp.class);
+        assertThat(warmUp.getPaths()).isEqualTo("GET /, HEAD /static/app.js");
+        assertThat(warmUp.getRequests()).isEqualTo(50);
+        assertThat(warmUp.getTime()).isEqualTo(2000);
+        assertThat(warmUp.isFailRollback()).isTrue();
+
+        WarmUp defaults = new ServerAssembler(LauncherOptions.parse()).assemble().getServer().getBean(WarmUp.class);
+        assertThat(defaults.getPaths()).isNull();
+        assertThat(defaults.getRequests()).isEqualTo(WarmUp.DEFAULT_REQUESTS);
+        assertThat(defaults.getTime()).isEqualTo(WarmUp.DEFAULT_TIME_MS);
+        assertThat(defaults.isFailRollback()).isFalse();
+        assertThat(LauncherOptions.parse("--warmup-paths", "none").warmupPaths).isEqualTo("none");
+    }
+
+    @Test
+    void badWarmUpValuesAreOneClearLine()
+    {
+        assertThat(run("--warmup-paths", "/, POST /orders")).isEqualTo(2);
+        assertThat(errText()).startsWith("nserv: error: invalid value for option '--warmup-paths': warm-up sends only GET and HEAD, which are safe to repeat; 'POST /orders' is refused\n");
+        err.reset();
+        assertThat(run("--warmup-paths", "api/status")).isEqualTo(2);
+        assertThat(errText()).startsWith("nserv: error: invalid value for option '--warmup-paths': warm-up path 'api/status' must start with a single '/'");
+        err.reset();
+        assertThat(run("--warmup-time", "soon")).isEqualTo(2);
+        assertThat(errText()).startsWith("nserv: error: invalid value for option '--warmup-time': 'soon' is not a duration");
+        err.reset();
+        assertThat(run("--warmup-requests", "-1")).isEqualTo(2);
+        assertThat(errText()).startsWith("nserv: error: --warmup-requests must be from 0 (off) to 1000000, was -1\n");
     }
 
     @Test
