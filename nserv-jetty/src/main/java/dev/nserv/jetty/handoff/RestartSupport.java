@@ -143,11 +143,11 @@ public final class RestartSupport implements NservServer.StartHook
         control.bindTemporary();
         // ---- handover participant "warm-up", phase BEFORE READY (dev.nserv.jetty.warmup.WarmUp) ----
         WarmUp warmUp = server.getServer().getBean(WarmUp.class);
-        if (warmUp != null && warmUp.appliesTo(handoff != null))
+        if (warmUp != null)
         {
             try
             {
-                warmUp.warm(server.getServer(), WarmUp.readyDeadline(options.getReadyTimeout()));
+                warmUp.beforeReady(WarmUp.readyDeadline(options.getReadyTimeout()));
             }
             catch (WarmUpFailedException x)
             {

@@ -110,7 +110,7 @@ final class ServerAssembler
         else
             contexts.addHandler(demoWebApp());
 
-        WarmUp warmUp = new WarmUp();
+        WarmUp warmUp = new WarmUp(server);
         warmUp.setPaths(options.warmupPaths);
         warmUp.setRequests(options.warmupRequests);
         warmUp.setTime(options.warmupTime.toMillis());

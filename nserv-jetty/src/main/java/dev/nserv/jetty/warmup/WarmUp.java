@@ -29,6 +29,7 @@ import org.eclipse.jetty.session.ManagedSession;
 import org.eclipse.jetty.session.SessionManager;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.eclipse.jetty.util.annotation.Name;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,13 @@ import org.slf4j.LoggerFactory;
  * the JIT has compiled the hot path before the first client arrives. Measured on the demo WAR, a cold successor's
  * first two seconds had a p99 about three times the steady one and a worst request of 273-353 ms.
  * <p>
+ * When it applies -- to a successor (a generation above 1), and to the first generation only with
+ * {@link #setFirstStart(boolean)} -- it parks the acceptors of the server's network connectors as the server starts
+ * (this bean starts before the connectors), so that the successor accepts no client while it is cold: the previous
+ * generation, still accepting on the same listening socket, serves them. {@link #beforeReady(Instant)} then warms
+ * up and lets the acceptors go; {@code RestartSupport} calls it just before a successor reports READY (a server that
+ * uses this bean without {@code RestartSupport} must call it once started).
+ * <p>
  * What it sends: every request carries {@value #HEADER}{@code : 1} (so logs and metrics can leave it out), no
  * cookie and {@code Connection: close}. By default each started context gets {@code GET <context path>/}; a context
  * names its own paths, relative to itself, or opts out with {@value #NONE}, in the context init-param or attribute
@@ -46,16 +54,17 @@ import org.slf4j.LoggerFactory;
  * server. Requests go one at a time, round after round over all paths, until each was sent {@link #setRequests(int)}
  * times, or {@link #setTime(long)} passed, or the ready deadline is near, whichever comes first. A session that a
  * warm-up response creates is invalidated at once. While it runs, the generation's network connectors stop
- * accepting, so new clients keep going to the previous generation (at most one connection per acceptor thread,
- * accepted before the pause, is served cold). A failed request (a status other than 2xx/3xx, or no response) is
+ * accepting, so new clients keep going to the previous generation. A failed request (a status other than 2xx/3xx, or no response) is
  * logged and ignored, unless {@link #setFailRollback(boolean)} makes it fatal.
  *
  * <pre>{@code
- * WarmUp warmUp = new WarmUp();
+ * WarmUp warmUp = new WarmUp(server);
  * warmUp.setPaths("/, /api/status, HEAD /static/app.js");
  * warmUp.setRequests(300);
  * warmUp.setTime(2000);
- * server.addBean(warmUp);           // RestartSupport runs it before a successor reports READY
+ * server.addBean(warmUp);           // parks the acceptors at start when it applies
+ * // ... server started; RestartSupport then calls, before READY:
+ * warmUp.beforeReady(WarmUp.readyDeadline(readyTimeout));
  * }</pre>
  */
 @ManagedObject("Warm-up: safe requests sent in-process before a generation reports ready")
@@ -76,6 +85,9 @@ public class WarmUp extends ContainerLifeCycle
     private static final long REQUEST_TIMEOUT_MS = 10_000;
     private static final String NO_RESPONSE = "no response";
 
+    private final Server server;
+    private final List<AbstractConnector> parked = new ArrayList<>();
+    private volatile boolean armed;
     private volatile List<WarmUpRequest> paths;
     private volatile int requests = DEFAULT_REQUESTS;
     private volatile long timeMs = DEFAULT_TIME_MS;
@@ -98,6 +110,78 @@ public class WarmUp extends ContainerLifeCycle
 
     private record Target(WarmUpRequest request, String host)
     {
+    }
+
+    /**
+     * @param server the server whose webapps are warmed; add this bean to it
+     */
+    public WarmUp(@Name("server") Server server)
+    {
+        this.server = server;
+    }
+
+    @Override
+    protected void doStart() throws Exception
+    {
+        NservServer nserv = server.getBean(NservServer.class);
+        armed = appliesTo(nserv != null && nserv.getGeneration() > 1);
+        if (armed)
+        {
+            // This bean starts with the server's other beans, before its connectors: an acceptor parked now never
+            // takes a connection before the warm-up has run.
+            synchronized (parked)
+            {
+                parked.addAll(pauseAccepting(server));
+            }
+        }
+        super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception
+    {
+        armed = false;
+        synchronized (parked)
+        {
+            parked.clear();
+        }
+        super.doStop();
+    }
+
+    /**
+     * @return whether this generation warms up before it is ready (decided as the server starts)
+     */
+    @ManagedAttribute(value = "Whether this generation warms up before it reports ready", readonly = true)
+    public boolean isArmed()
+    {
+        return armed;
+    }
+
+    /**
+     * Runs the warm-up if it applies to this generation, then lets the acceptors parked at start go; once.
+     * @param deadline the warm-up stops before this moment, e.g. {@link #readyDeadline(Duration)}
+     * @return what it did, or {@code null} when it does not apply
+     * @throws WarmUpFailedException when a request failed and {@link #isFailRollback()} is on
+     */
+    public Result beforeReady(Instant deadline) throws WarmUpFailedException
+    {
+        if (!armed)
+            return null;
+        armed = false;
+        try
+        {
+            return warm(deadline);
+        }
+        finally
+        {
+            List<AbstractConnector> held;
+            synchronized (parked)
+            {
+                held = new ArrayList<>(parked);
+                parked.clear();
+            }
+            resumeAccepting(server, held);
+        }
     }
 
     /**
@@ -234,21 +318,21 @@ public class WarmUp extends ContainerLifeCycle
     }
 
     /**
-     * Runs the warm-up on a started server, bounded by {@link #getRequests()}, {@link #getTime()} and the deadline,
-     * and logs one line with the counts and the time spent.
-     * @param server the started server
+     * Runs the warm-up now, on the started server, bounded by {@link #getRequests()}, {@link #getTime()} and the
+     * deadline, and logs one line with the counts and the time spent. Network connectors that accept are parked
+     * meanwhile.
      * @param deadline the warm-up stops before this moment, e.g. {@link #readyDeadline(Duration)}
      * @return what it did
      * @throws WarmUpFailedException when a request failed and {@link #isFailRollback()} is on
      */
-    public Result warm(Server server, Instant deadline) throws WarmUpFailedException
+    public Result warm(Instant deadline) throws WarmUpFailedException
     {
         long started = System.nanoTime();
         int perPath = requests;
         long budgetMs = timeMs;
         if (perPath == 0 || budgetMs == 0)
             return report(new Result(0, 0, 0, Duration.ZERO, "disabled"));
-        List<Target> plan = plan(server);
+        List<Target> plan = plan();
         if (plan.isEmpty())
             return report(new Result(0, 0, 0, Duration.ZERO, "nothing to warm"));
         long untilDeadlineMs = Duration.between(Instant.now(), deadline).toMillis();
@@ -335,7 +419,7 @@ public class WarmUp extends ContainerLifeCycle
         return result;
     }
 
-    private List<Target> plan(Server server)
+    private List<Target> plan()
     {
         List<Target> plan = new ArrayList<>();
         Set<WarmUpRequest> seen = new HashSet<>();

@@ -14,6 +14,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionListener;
+import dev.nserv.jetty.NservServer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -123,9 +124,9 @@ class WarmUpTest
         return count == null ? 0 : count.get();
     }
 
-    private static WarmUp warmUp(String paths, int requests, long timeMs)
+    private WarmUp warmUp(String paths, int requests, long timeMs)
     {
-        WarmUp warmUp = new WarmUp();
+        WarmUp warmUp = new WarmUp(server);
         warmUp.setPaths(paths);
         warmUp.setRequests(requests);
         warmUp.setTime(timeMs);
@@ -139,7 +140,7 @@ class WarmUpTest
         server.start();
         assertThat(server.getConnectors()).isEmpty(); // no socket at all
 
-        WarmUp.Result result = warmUp("/app/count, /app/moved", 40, 30_000).warm(server, FAR);
+        WarmUp.Result result = warmUp("/app/count, /app/moved", 40, 30_000).warm(FAR);
 
         assertThat(hits("GET /app/count")).isEqualTo(40);
         assertThat(hits("GET /app/moved")).isEqualTo(40);
@@ -159,7 +160,7 @@ class WarmUpTest
         out.setAttribute(WarmUp.PATHS_PARAMETER, "none");
         server.start();
 
-        WarmUp.Result result = warmUp(null, 25, 30_000).warm(server, FAR);
+        WarmUp.Result result = warmUp(null, 25, 30_000).warm(FAR);
 
         assertThat(hits).containsOnlyKeys("GET /a/", "GET /", "GET /own/count", "HEAD /own/moved");
         assertThat(hits.values()).allSatisfy(count -> assertThat(count.get()).isEqualTo(25));
@@ -175,7 +176,7 @@ class WarmUpTest
         own.setInitParameter(WarmUp.PATHS_PARAMETER, "/count");
         server.start();
 
-        warmUp("/a/moved", 10, 30_000).warm(server, FAR);
+        warmUp("/a/moved", 10, 30_000).warm(FAR);
 
         assertThat(hits).containsOnlyKeys("GET /a/moved", "GET /own/count");
     }
@@ -186,7 +187,7 @@ class WarmUpTest
         context("/app");
         server.start();
 
-        WarmUp.Result result = warmUp("/app/fail, /app/count, /app/missing/x.html", 30, 30_000).warm(server, FAR);
+        WarmUp.Result result = warmUp("/app/fail, /app/count, /app/missing/x.html", 30, 30_000).warm(FAR);
 
         assertThat(hits("GET /app/fail")).isEqualTo(30);
         assertThat(hits("GET /app/count")).isEqualTo(30);
@@ -203,7 +204,7 @@ class WarmUpTest
         WarmUp warmUp = warmUp("/app/count, /app/fail, /app/moved", 30, 30_000);
         warmUp.setFailRollback(true);
 
-        assertThatThrownBy(() -> warmUp.warm(server, FAR))
+        assertThatThrownBy(() -> warmUp.warm(FAR))
             .isInstanceOf(WarmUpFailedException.class)
             .hasMessage("warm-up failed: GET /app/fail answered 500");
         assertThat(hits("GET /app/count")).isEqualTo(1);
@@ -217,7 +218,7 @@ class WarmUpTest
         context("/app");
         server.start();
 
-        WarmUp.Result result = warmUp("/app/slow", 1_000_000, 300).warm(server, FAR);
+        WarmUp.Result result = warmUp("/app/slow", 1_000_000, 300).warm(FAR);
 
         assertThat(result.stoppedBy()).isEqualTo("time");
         assertThat(result.failed()).isZero(); // a request cut by the bound is not a failure
@@ -231,7 +232,7 @@ class WarmUpTest
         context("/app");
         server.start();
 
-        WarmUp.Result result = warmUp("/app/slow", 1_000_000, 60_000).warm(server, Instant.now().plusMillis(200));
+        WarmUp.Result result = warmUp("/app/slow", 1_000_000, 60_000).warm(Instant.now().plusMillis(200));
 
         assertThat(result.stoppedBy()).isEqualTo("ready timeout");
         assertThat(result.failed()).isZero();
@@ -244,7 +245,7 @@ class WarmUpTest
         context("/app");
         server.start();
 
-        WarmUp.Result result = warmUp("/app/count", 10, 60_000).warm(server, Instant.now().minusSeconds(1));
+        WarmUp.Result result = warmUp("/app/count", 10, 60_000).warm(Instant.now().minusSeconds(1));
 
         assertThat(result.requests()).isZero();
         assertThat(result.stoppedBy()).isEqualTo("ready timeout");
@@ -254,7 +255,7 @@ class WarmUpTest
     @Test
     void onlyGetAndHeadAreSent() throws Exception
     {
-        WarmUp warmUp = new WarmUp();
+        WarmUp warmUp = new WarmUp(server);
         assertThatThrownBy(() -> warmUp.setPaths("/ok, POST /orders"))
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessage("warm-up sends only GET and HEAD, which are safe to repeat; 'POST /orders' is refused");
@@ -274,7 +275,7 @@ class WarmUpTest
         server.start();
         warmUp.setPaths("HEAD /app/count");
         warmUp.setRequests(5);
-        assertThat(warmUp.warm(server, FAR).failed()).isZero();
+        assertThat(warmUp.warm(FAR).failed()).isZero();
         assertThat(hits).containsOnlyKeys("HEAD /app/count");
     }
 
@@ -284,7 +285,7 @@ class WarmUpTest
         ServletContextHandler context = context("/app");
         server.start();
 
-        warmUp("/app/session", 50, 30_000).warm(server, FAR);
+        warmUp("/app/session", 50, 30_000).warm(FAR);
 
         assertThat(hits("GET /app/session")).isEqualTo(50);
         assertThat(sessionsCreated.get()).isEqualTo(50);
@@ -316,16 +317,81 @@ class WarmUpTest
         server.start();
         assertThat(http.isAccepting()).isTrue();
 
-        warmUp(null, 5, 30_000).warm(server, FAR);
+        warmUp(null, 5, 30_000).warm(FAR);
 
         assertThat(acceptingDuringWarmUp).hasSize(5).containsOnly(false);
         assertThat(http.isAccepting()).isTrue();
     }
 
     @Test
+    void aSuccessorAcceptsNoClientUntilItHasWarmedUp() throws Exception
+    {
+        NservServer nserv = new NservServer(server);
+        nserv.setHandler(contexts);
+        nserv.setGeneration(2);
+        ServerConnector http = new ServerConnector(server);
+        http.setHost("127.0.0.1");
+        http.setPort(0);
+        server.addConnector(http);
+        context("/app");
+        WarmUp warmUp = warmUp("/app/count", 20, 30_000);
+        server.addBean(warmUp);
+        server.start();
+
+        assertThat(warmUp.isArmed()).isTrue();
+        assertThat(http.isAccepting()).isFalse(); // parked before the connector started
+        WarmUp.Result result = warmUp.beforeReady(FAR);
+
+        assertThat(result.requests()).isEqualTo(20);
+        assertThat(hits("GET /app/count")).isEqualTo(20);
+        assertThat(http.isAccepting()).isTrue();
+        assertThat(warmUp.beforeReady(FAR)).isNull(); // once
+        assertThat(hits("GET /app/count")).isEqualTo(20);
+    }
+
+    @Test
+    void theFirstGenerationNeitherParksNorWarmsUpByDefault() throws Exception
+    {
+        new NservServer(server).setHandler(contexts);
+        ServerConnector http = new ServerConnector(server);
+        http.setHost("127.0.0.1");
+        http.setPort(0);
+        server.addConnector(http);
+        context("/app");
+        WarmUp warmUp = warmUp("/app/count", 20, 30_000);
+        server.addBean(warmUp);
+        server.start();
+
+        assertThat(warmUp.isArmed()).isFalse();
+        assertThat(http.isAccepting()).isTrue();
+        assertThat(warmUp.beforeReady(FAR)).isNull();
+        assertThat(hits).isEmpty();
+    }
+
+    @Test
+    void aFailedWarmUpWithRollbackStillLetsTheAcceptorsGo() throws Exception
+    {
+        NservServer nserv = new NservServer(server);
+        nserv.setHandler(contexts);
+        nserv.setGeneration(3);
+        ServerConnector http = new ServerConnector(server);
+        http.setHost("127.0.0.1");
+        http.setPort(0);
+        server.addConnector(http);
+        context("/app");
+        WarmUp warmUp = warmUp("/app/fail", 20, 30_000);
+        warmUp.setFailRollback(true);
+        server.addBean(warmUp);
+        server.start();
+
+        assertThatThrownBy(() -> warmUp.beforeReady(FAR)).isInstanceOf(WarmUpFailedException.class);
+        assertThat(http.isAccepting()).isTrue();
+    }
+
+    @Test
     void firstStartIsOptInAndZeroTurnsItOff()
     {
-        WarmUp warmUp = new WarmUp();
+        WarmUp warmUp = new WarmUp(server);
         assertThat(warmUp.appliesTo(true)).isTrue();
         assertThat(warmUp.appliesTo(false)).isFalse();
         warmUp.setFirstStart(true);
