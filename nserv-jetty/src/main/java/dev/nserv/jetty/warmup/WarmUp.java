@@ -460,7 +460,8 @@ public class WarmUp extends ContainerLifeCycle
 
     private static String contextPaths(ContextHandler context)
     {
-        Object attribute = context.getAttribute(PATHS_PARAMETER);
+        // the context's attributes layered over the ones set on the handler: also what a webapp set itself
+        Object attribute = context.getContext().getAttribute(PATHS_PARAMETER);
         if (attribute != null)
             return attribute.toString();
         if (context instanceof ServletContextHandler servlet)

@@ -120,6 +120,39 @@ class LauncherTest
     }
 
     @Test
+    void warmUpIsConfiguredFromJettyXml() throws Exception
+    {
+        Path xml = Files.writeString(dir.resolve("warmup.xml"), """
+            <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
+            <Configure id="Server" class="org.eclipse.jetty.server.Server">
+              <Ref refid="WarmUp">
+                <Set name="paths">HEAD /static/app.js, /api/status</Set>
+                <Set name="requests">100</Set>
+                <Set name="time">2500</Set>
+                <Set name="failRollback">true</Set>
+                <Set name="firstStart">true</Set>
+              </Ref>
+            </Configure>
+            """);
+        WarmUp warmUp = new ServerAssembler(LauncherOptions.parse("--config", xml.toString())).assemble().getServer().getBean(WarmUp.class);
+        assertThat(warmUp.getPaths()).isEqualTo("HEAD /static/app.js, GET /api/status");
+        assertThat(warmUp.getRequests()).isEqualTo(100);
+        assertThat(warmUp.getTime()).isEqualTo(2500);
+        assertThat(warmUp.isFailRollback()).isTrue();
+        assertThat(warmUp.isFirstStart()).isTrue();
+
+        Path post = Files.writeString(dir.resolve("post.xml"), """
+            <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
+            <Configure id="Server" class="org.eclipse.jetty.server.Server">
+              <Ref refid="WarmUp"><Set name="paths">POST /orders</Set></Ref>
+            </Configure>
+            """);
+        assertThat(run("--host", "127.0.0.1", "--port", "0", "--config", post.toString())).isEqualTo(1);
+        assertThat(errText()).startsWith("nserv: error: --config " + post + " failed: warm-up sends only GET and HEAD");
+        assertThat(errText().lines().count()).isEqualTo(1);
+    }
+
+    @Test
     void badWarmUpValuesAreOneClearLine()
     {
         assertThat(run("--warmup-paths", "/, POST /orders")).isEqualTo(2);

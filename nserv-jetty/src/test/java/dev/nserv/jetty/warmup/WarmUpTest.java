@@ -158,6 +158,15 @@ class WarmUpTest
         own.setInitParameter(WarmUp.PATHS_PARAMETER, "/count, HEAD /moved");
         ServletContextHandler out = context("/out");
         out.setAttribute(WarmUp.PATHS_PARAMETER, "none");
+        ServletContextHandler self = context("/self");
+        self.addEventListener(new jakarta.servlet.ServletContextListener()
+        {
+            @Override
+            public void contextInitialized(jakarta.servlet.ServletContextEvent event)
+            {
+                event.getServletContext().setAttribute(WarmUp.PATHS_PARAMETER, "none"); // the webapp opts out itself
+            }
+        });
         server.start();
 
         WarmUp.Result result = warmUp(null, 25, 30_000).warm(FAR);
