@@ -302,19 +302,17 @@ public class WarmUp extends ContainerLifeCycle
     }
 
     /**
-     * The moment a warm-up must end so that a successor still reports READY within its ready timeout, counted from
-     * this JVM's start (the previous generation starts its clock when it launches this process), less a fifth of
-     * the timeout (at least 500 ms) left for the rest of the start and the READY message.
+     * The moment a warm-up must end so that a successor still reports READY within its ready timeout: half the
+     * timeout after this JVM's start. The previous generation starts its clock when it launches the successor
+     * command, earlier than this JVM's clock (a wrapper script, the JVM's own start: seen here up to a few seconds
+     * on a busy machine), so the other half is left for that, for the rest of the start and for the READY message.
      * @param readyTimeout the ready timeout
      * @return the deadline
      */
     public static Instant readyDeadline(Duration readyTimeout)
     {
         Instant jvmStart = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
-        Duration margin = readyTimeout.dividedBy(5);
-        if (margin.toMillis() < 500)
-            margin = Duration.ofMillis(500);
-        return jvmStart.plus(readyTimeout).minus(margin);
+        return jvmStart.plus(readyTimeout.dividedBy(2));
     }
 
     /**

@@ -413,10 +413,10 @@ class WarmUpTest
     }
 
     @Test
-    void theReadyDeadlineLeavesAFifthOfTheTimeoutFromTheJvmStart()
+    void theReadyDeadlineIsHalfTheTimeoutAfterTheJvmStart()
     {
         Instant jvmStart = Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
-        assertThat(WarmUp.readyDeadline(Duration.ofSeconds(60))).isEqualTo(jvmStart.plusSeconds(48));
-        assertThat(WarmUp.readyDeadline(Duration.ofSeconds(2))).isEqualTo(jvmStart.plusMillis(1500));
+        assertThat(WarmUp.readyDeadline(Duration.ofSeconds(60))).isEqualTo(jvmStart.plusSeconds(30));
+        assertThat(WarmUp.readyDeadline(Duration.ofSeconds(5))).isEqualTo(jvmStart.plusMillis(2500));
     }
 }
