@@ -7,6 +7,8 @@ import java.util.Arrays;
 import java.util.List;
 
 import dev.nserv.jetty.session.PersistentSessions;
+import dev.nserv.jetty.warmup.WarmUp;
+import dev.nserv.jetty.warmup.WarmUpRequest;
 
 /**
  * The bundled server's command line. Every option has a matching XmlConfiguration property (listed in the README)
@@ -81,6 +83,13 @@ public class LauncherOptions
     Path cdsDir;
 
     boolean cdsOff;
+    String warmupPaths;
+
+    int warmupRequests = WarmUp.DEFAULT_REQUESTS;
+
+    Duration warmupTime = Duration.ofMillis(WarmUp.DEFAULT_TIME_MS);
+
+    boolean warmupFailRollback;
 
     /** Set by {@code --help}. */
     boolean helpRequested;
@@ -130,6 +139,10 @@ public class LauncherOptions
                 })
             .option("--cds-dir", "DIR|off", "Directory of the class-data archives successors start from (default: cds/ in the state directory); off starts them without.",
                 v -> { cdsOff = v.equals("off"); cdsDir = cdsOff ? null : Path.of(v); })
+            .option("--warmup-paths", "PATHS", "Requests a successor repeats in-process before it is ready, comma-separated: /path, GET /path or HEAD /path; 'none' for none (default: each webapp's root; a webapp may name its own in the init-param " + WarmUp.PATHS_PARAMETER + ").", v -> warmupPaths = WarmUpRequest.parseList(v).isEmpty() ? WarmUp.NONE : v)
+            .option("--warmup-requests", "N", "Requests per warm-up path at most; 0 turns warm-up off (default: " + WarmUp.DEFAULT_REQUESTS + ").", v -> warmupRequests = CommandLineParser.integer(v))
+            .option("--warmup-time", "DURATION", "Longest warm-up, also bounded by --ready-timeout; 0 turns warm-up off (default: " + WarmUp.DEFAULT_TIME_MS + "ms).", v -> warmupTime = Durations.parse(v))
+            .flag("--warmup-fail-rollback", "A failed warm-up request (not 2xx/3xx) makes the successor fail, so the restart rolls back (default: logged only).", () -> warmupFailRollback = true)
             .flag("--inherit-fd0", "Adopt the listening socket on fd 0 (inetd style) for the HTTP connector; an fd 0 that is not a listening TCP socket is then an error.", () -> inheritFd0 = true)
             .flag("--supervise", "Run a small supervisor that holds the listening sockets and the pid file and starts a new generation at once when the serving one dies (see docs/supervise.md).", () -> supervise = true)
             .flag("--help", "Show this help and exit.", () -> helpRequested = true)
@@ -205,6 +218,8 @@ public class LauncherOptions
         if (idleTimeout.isZero())
             throw new IllegalArgumentException("--idle-timeout must be more than 0");
         HttpComplianceModes.parse(httpCompliance);
+        if (warmupRequests < 0 || warmupRequests > 1_000_000)
+            throw new IllegalArgumentException("--warmup-requests must be from 0 (off) to 1000000, was " + warmupRequests);
         if (webapps != null && !java.nio.file.Files.isDirectory(webapps))
             throw new IllegalArgumentException("--webapps " + webapps + " is not a directory");
         if (webapps != null && !java.nio.file.Files.isReadable(webapps))

@@ -14,6 +14,8 @@ import dev.nserv.jetty.ctl.Ctl;
 import dev.nserv.jetty.handoff.ClassDataArchives;
 import dev.nserv.jetty.handoff.RestartOptions;
 import dev.nserv.jetty.handoff.RestartSupport;
+import dev.nserv.jetty.warmup.WarmUp;
+import dev.nserv.jetty.warmup.WarmUpParticipant;
 import dev.nserv.jetty.websocket.WebSocketCloser;
 import dev.nserv.jetty.websocket.WebSocketRestartParticipant;
 import dev.nserv.jetty.supervise.SupervisorLink;
@@ -99,6 +101,7 @@ public final class Main
                 return SupervisedLaunch.run(options, out, err);
             nserv = new ServerAssembler(options).assemble();
             RestartSupport support = RestartSupport.install(nserv, restartOptions(options))
+                .addParticipant(new WarmUpParticipant(nserv.getServer().getBean(WarmUp.class), options.readyTimeout))
                 .addParticipant(new ControlSocketParticipant(options.controlSocket))
                 .addParticipant(new WebSocketRestartParticipant(nserv.getServer().getBean(WebSocketCloser.class)));
             SupervisorLink.fromEnvironment(System.getenv()).ifPresent(support::addParticipant);

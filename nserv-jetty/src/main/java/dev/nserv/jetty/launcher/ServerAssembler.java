@@ -18,6 +18,7 @@ import dev.nserv.jetty.TcpKeepAlive;
 import dev.nserv.jetty.ThrottledServerConnector;
 import dev.nserv.jetty.websocket.WebSocketCloser;
 import dev.nserv.jetty.session.PersistentSessions;
+import dev.nserv.jetty.warmup.WarmUp;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.deploy.DeploymentScanner;
 import org.eclipse.jetty.deploy.StandardDeployer;
@@ -42,7 +43,7 @@ import org.eclipse.jetty.xml.XmlConfiguration;
  * Turns {@link LauncherOptions} into a configured, not yet started {@link NservServer}: connectors, webapps,
  * then the {@code --config} XML files in order ({@link #enableJmx} adds JMX once it runs). The XML files see these objects by id -- {@code Server},
  * {@code NservServer}, {@code ProbeHandler}, {@code DrainHandler}, {@code ConnectionDrainer}, {@code RequestHeaderDeadline},
- * {@code WebSocketCloser}, {@code Sessions}, {@code Contexts},
+ * {@code WebSocketCloser}, {@code Sessions}, {@code WarmUp} (the successor's {@link WarmUp}), {@code Contexts},
  * {@code httpConnector}, {@code httpsConnector} (when HTTPS is on), {@code httpKeepAlive} and {@code httpsKeepAlive}
  * (each connector's {@link TcpKeepAlive}) -- and the flags as properties named {@code nserv.*}.
  */
@@ -132,6 +133,14 @@ final class ServerAssembler
             addDeploymentScanner(server, contexts);
         else
             contexts.addHandler(demoWebApp());
+
+        WarmUp warmUp = new WarmUp(server);
+        warmUp.setPaths(options.warmupPaths);
+        warmUp.setRequests(options.warmupRequests);
+        warmUp.setTime(options.warmupTime.toMillis());
+        warmUp.setFailRollback(options.warmupFailRollback);
+        server.addBean(warmUp);
+        ids.put("WarmUp", warmUp);
 
         addSessions(server, ids);
         applyXml(ids);
@@ -295,6 +304,8 @@ final class ServerAssembler
         properties.put("nserv.websocketCloseWindow", Long.toString(options.websocketCloseWindow.toMillis()));
         properties.put("nserv.stateDir", options.stateDirectory().toString());
         properties.put("nserv.sessionStore", options.sessionStore);
+        properties.put("nserv.warmupRequests", Integer.toString(options.warmupRequests));
+        properties.put("nserv.warmupTime", Long.toString(options.warmupTime.toMillis()));
         if (options.webapps != null)
             properties.put("nserv.webapps", options.webapps.toAbsolutePath().toString());
         return properties;

@@ -15,6 +15,7 @@ import dev.nserv.jetty.NservServer;
 import dev.nserv.jetty.RawHttp;
 import dev.nserv.jetty.TcpKeepAlive;
 import dev.nserv.jetty.ThrottledServerConnector;
+import dev.nserv.jetty.warmup.WarmUp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,6 +109,74 @@ class LauncherTest
         err.reset();
         assertThat(run("--inherit-fd0=yes")).isEqualTo(2);
         assertThat(errText()).contains("option '--inherit-fd0' takes no value");
+    }
+
+    @Test
+    void warmUpFlagsConfigureTheWarmUpBean() throws Exception
+    {
+        LauncherOptions options = LauncherOptions.parse("--warmup-paths", "/, HEAD /static/app.js", "--warmup-requests", "50",
+            "--warmup-time", "2s", "--warmup-fail-rollback");
+        WarmUp warmUp = new ServerAssembler(options).assemble().getServer().getBean(WarmUp.class);
+        assertThat(warmUp.getPaths()).isEqualTo("GET /, HEAD /static/app.js");
+        assertThat(warmUp.getRequests()).isEqualTo(50);
+        assertThat(warmUp.getTime()).isEqualTo(2000);
+        assertThat(warmUp.isFailRollback()).isTrue();
+
+        WarmUp defaults = new ServerAssembler(LauncherOptions.parse()).assemble().getServer().getBean(WarmUp.class);
+        assertThat(defaults.getPaths()).isNull();
+        assertThat(defaults.getRequests()).isEqualTo(WarmUp.DEFAULT_REQUESTS);
+        assertThat(defaults.getTime()).isEqualTo(WarmUp.DEFAULT_TIME_MS);
+        assertThat(defaults.isFailRollback()).isFalse();
+        assertThat(LauncherOptions.parse("--warmup-paths", "none").warmupPaths).isEqualTo("none");
+    }
+
+    @Test
+    void warmUpIsConfiguredFromJettyXml() throws Exception
+    {
+        Path xml = Files.writeString(dir.resolve("warmup.xml"), """
+            <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
+            <Configure id="Server" class="org.eclipse.jetty.server.Server">
+              <Ref refid="WarmUp">
+                <Set name="paths">HEAD /static/app.js, /api/status</Set>
+                <Set name="requests">100</Set>
+                <Set name="time">2500</Set>
+                <Set name="failRollback">true</Set>
+                <Set name="firstStart">true</Set>
+              </Ref>
+            </Configure>
+            """);
+        WarmUp warmUp = new ServerAssembler(LauncherOptions.parse("--config", xml.toString())).assemble().getServer().getBean(WarmUp.class);
+        assertThat(warmUp.getPaths()).isEqualTo("HEAD /static/app.js, GET /api/status");
+        assertThat(warmUp.getRequests()).isEqualTo(100);
+        assertThat(warmUp.getTime()).isEqualTo(2500);
+        assertThat(warmUp.isFailRollback()).isTrue();
+        assertThat(warmUp.isFirstStart()).isTrue();
+
+        Path post = Files.writeString(dir.resolve("post.xml"), """
+            <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
+            <Configure id="Server" class="org.eclipse.jetty.server.Server">
+              <Ref refid="WarmUp"><Set name="paths">POST /orders</Set></Ref>
+            </Configure>
+            """);
+        assertThat(run("--host", "127.0.0.1", "--port", "0", "--config", post.toString())).isEqualTo(1);
+        assertThat(errText()).startsWith("nserv: error: --config " + post + " failed: warm-up sends only GET and HEAD");
+        assertThat(errText().lines().count()).isEqualTo(1);
+    }
+
+    @Test
+    void badWarmUpValuesAreOneClearLine()
+    {
+        assertThat(run("--warmup-paths", "/, POST /orders")).isEqualTo(2);
+        assertThat(errText()).startsWith("nserv: error: invalid value for option '--warmup-paths': warm-up sends only GET and HEAD, which are safe to repeat; 'POST /orders' is refused\n");
+        err.reset();
+        assertThat(run("--warmup-paths", "api/status")).isEqualTo(2);
+        assertThat(errText()).startsWith("nserv: error: invalid value for option '--warmup-paths': warm-up path 'api/status' must start with a single '/'");
+        err.reset();
+        assertThat(run("--warmup-time", "soon")).isEqualTo(2);
+        assertThat(errText()).startsWith("nserv: error: invalid value for option '--warmup-time': 'soon' is not a duration");
+        err.reset();
+        assertThat(run("--warmup-requests", "-1")).isEqualTo(2);
+        assertThat(errText()).startsWith("nserv: error: --warmup-requests must be from 0 (off) to 1000000, was -1\n");
     }
 
     @Test
