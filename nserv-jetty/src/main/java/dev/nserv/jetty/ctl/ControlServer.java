@@ -40,6 +40,9 @@ import org.slf4j.LoggerFactory;
  * Bad input gets an {@code ERR} line and never disturbs the server. One thread reads every connection's command
  * line without blocking; each connection must send its line within 1 s, at most 256 wait for theirs (the oldest
  * is closed to make room), and at most 4 commands execute at once: idle or slow peers cannot lock an operator out.
+ * (It is over 400 lines because that non-blocking reader, with its deadlines and its bound, must live beside the
+ * socket's life cycle -- temporary name, publish, inode-checked removal -- whose races it shares; the commands
+ * themselves are {@link ControlCommands}.)
  *
  * <pre>{@code
  * ControlServer control = new ControlServer(path, command -> List.of("OK pong"));

@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
  * Starts successors from a dynamic class-data archive (AppCDS) that an earlier generation wrote when it exited,
  * so that a successor's JVM maps about 2,000 already parsed and verified classes (JDK, Jetty, nserv, the
  * launcher's private class loader) instead of loading them from the jar.
+ * (It is over 400 lines because a JVM given a damaged archive can crash: every step -- key, writer marker, check,
+ * atomic promotion, checksum at each use -- is written out here in one place, each with its own failure that falls
+ * back to a start without an archive.)
  * <p>
  * A generation's JVM writes the archive only when it exits, and only when {@code -XX:ArchiveClassesAtExit} was on
  * its own command line; so a successor is started with that option when no archive exists for its key, writes

@@ -39,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * in-process {@link LocalConnector} (no socket, so no client sees them), so that classes are loaded, caches filled and
  * the JIT has compiled the hot path before the first client arrives. Measured on the demo WAR, a cold successor's
  * first two seconds had a p99 about three times the steady one and a worst request of 273-353 ms.
+ * (It is over 400 lines because it is a configurable bean: paths from three sources -- flag, jetty.xml, each webapp's
+ * init-param -- each validated with its own message, the count and time bounds, and the JMX attributes; the request
+ * itself is {@link WarmUpRequest}.)
  * <p>
  * When it applies -- to a successor (a generation above 1), and to the first generation only with
  * {@link #setFirstStart(boolean)} -- it parks the acceptors of the server's network connectors as the server starts
