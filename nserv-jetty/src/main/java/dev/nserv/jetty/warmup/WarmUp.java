@@ -47,8 +47,8 @@ import org.slf4j.LoggerFactory;
  * {@link #setFirstStart(boolean)} -- it parks the acceptors of the server's network connectors as the server starts
  * (this bean starts before the connectors), so that the successor accepts no client while it is cold: the previous
  * generation, still accepting on the same listening socket, serves them. {@link #beforeReady(Instant)} then warms
- * up and lets the acceptors go; {@code RestartSupport} calls it just before a successor reports READY (a server that
- * uses this bean without {@code RestartSupport} must call it once started).
+ * up and lets the acceptors go; {@link WarmUpParticipant} calls it just before a successor reports READY (a server that
+ * uses this bean without that participant must call it once started).
  * <p>
  * What it sends: every request carries {@value #HEADER}{@code : 1} (so logs and metrics can leave it out), no
  * cookie and {@code Connection: close}. By default each started context gets {@code GET <context path>/}; a context
