@@ -32,10 +32,9 @@ import org.slf4j.LoggerFactory;
  * accept, which also covers a TLS handshake or protocol negotiation that never ends). Such a connection is closed
  * once it has waited {@link #setTimeout(long) timeout} ms -- like Go's {@code ReadHeaderTimeout}. When a
  * {@link ThrottledServerConnector} is at its limit, the much shorter {@link #setTimeoutAtLimit(long) timeoutAtLimit}
- * applies instead: the slow are closed first. Under the WAIT policy they are closed as they pass it, so that the
- * slot goes to the next client in the backlog; under SHED a new client closes the one that has waited longest past
- * it and takes its slot instead of a 503 (slow clients that reconnect faster than that deadline can still have new
- * clients shed: WAIT is the policy that resists them). A connection
+ * applies instead: the slow are closed first, as they pass it, so that the slot goes to the next client in the
+ * backlog. Under SHED a new client closes the one that has waited longest past it and takes its slot, or waits up
+ * to that deadline for one to pass it, before it is shed. A connection
  * that completed a request and is idle between requests, or whose request is being handled, is never touched here
  * (the idle timeout owns it); nor are HTTP/2 connections (HTTP/2 multiplexes; a stream's header has its own limits).
  *
@@ -138,7 +137,21 @@ public class RequestHeaderDeadline extends ContainerLifeCycle
         for (Connector connector : server.getConnectors())
         {
             if (connector instanceof ThrottledServerConnector throttled)
-                throttled.setSlowClientCloser(this::closeSlowest);
+                throttled.setSlowClientCloser(new ThrottledServerConnector.SlowClientCloser()
+                {
+                    @Override
+                    public boolean closeSlowest(ThrottledServerConnector connector)
+                    {
+                        return RequestHeaderDeadline.this.closeSlowest(connector);
+                    }
+
+                    @Override
+                    public long waitAtLimitMillis()
+                    {
+                        // a client held for this long sees the slowest pass the deadline and the sweep free its slot
+                        return timeoutAtLimitMs + sweepPeriodMs();
+                    }
+                });
         }
         schedule();
     }
@@ -191,8 +204,12 @@ public class RequestHeaderDeadline extends ContainerLifeCycle
     private void schedule()
     {
         // four sweeps per shortest deadline: a slow client is closed within 25 % past its deadline
-        long period = Math.max(50, Math.min(1000, timeoutAtLimitMs / 4));
-        task = server.getScheduler().schedule(this::sweepAndReschedule, period, TimeUnit.MILLISECONDS);
+        task = server.getScheduler().schedule(this::sweepAndReschedule, sweepPeriodMs(), TimeUnit.MILLISECONDS);
+    }
+
+    private long sweepPeriodMs()
+    {
+        return Math.max(50, Math.min(1000, timeoutAtLimitMs / 4));
     }
 
     private void sweepAndReschedule()
@@ -224,10 +241,9 @@ public class RequestHeaderDeadline extends ContainerLifeCycle
         {
             if (!(connector instanceof AbstractConnector abstractConnector))
                 continue;
-            // Under WAIT the short deadline frees slots for the clients queued in the backlog; under SHED there is
-            // no queue, and a newcomer makes room itself (closeSlowest), so the normal deadline applies here.
-            boolean atLimit = connector instanceof ThrottledServerConnector throttled && throttled.getOverloadPolicy() == OverloadPolicy.WAIT &&
-                throttled.getActiveConnections() >= throttled.getMaxConnections();
+            // The short deadline frees slots for the clients queued in the backlog (WAIT) or held by the acceptor for
+            // a moment before they would be shed (SHED).
+            boolean atLimit = connector instanceof ThrottledServerConnector throttled && throttled.getActiveConnections() >= throttled.getMaxConnections();
             long deadline = atLimit ? timeoutAtLimitMs : timeoutMs;
             List<EndPoint> late = new ArrayList<>();
             for (EndPoint endPoint : abstractConnector.getConnectedEndPoints())

@@ -192,7 +192,7 @@ class RequestHeaderDeadlineTest
     }
 
     @Test
-    void underShedANewClientTakesTheSlotOfAClientPastTheShortDeadlineInsteadOfBeingShed() throws Exception
+    void underShedANewClientGetsTheSlotOfAClientPastTheShortDeadlineInsteadOfBeingShed() throws Exception
     {
         start(3, 30_000, 600);
         connector.setOverloadPolicy(OverloadPolicy.SHED);
@@ -205,21 +205,16 @@ class RequestHeaderDeadlineTest
             slow.add(socket);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> connector.getActiveConnections() == 3);
-        // before the short deadline every slot is taken by a client that may still be legitimate: shed
-        Socket early = connect();
-        send(early, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-        String earlyAnswer = readResponse(early);
-        if (Duration.ofNanos(System.nanoTime() - slowSince).toMillis() < 600)
-            assertThat(earlyAnswer).startsWith("HTTP/1.1 503");
-        // the slow ones are past it: the newcomer closes the slowest and is served, not shed
-        await().pollDelay(Duration.ofMillis(700)).atMost(Duration.ofSeconds(2)).until(() -> true);
+        // every slot is taken by a client that has sent part of a header: the newcomer is held, not shed, until the
+        // slowest passes the short deadline and gives its slot up
         long shedBefore = connector.getShedConnections();
         Socket legitimate = connect();
         send(legitimate, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         assertThat(readResponse(legitimate)).startsWith("HTTP/1.1 200").endsWith("ok");
+        assertThat(Duration.ofNanos(System.nanoTime() - slowSince)).isGreaterThanOrEqualTo(Duration.ofMillis(550));
         assertThat(connector.getShedConnections()).isEqualTo(shedBefore);
-        assertThat(deadline.getClosedAtLimit()).isEqualTo(1);
-        assertThat(slow.stream().filter(RequestHeaderDeadlineTest::closedByServer).count()).isEqualTo(1);
+        assertThat(deadline.getClosedAtLimit()).isGreaterThanOrEqualTo(1);
+        assertThat(slow.stream().filter(RequestHeaderDeadlineTest::closedByServer).count()).isGreaterThanOrEqualTo(1);
     }
 
     @Test
