@@ -235,6 +235,13 @@ public class Restarter implements RestartControl
             state.end("failed: " + x.getMessage());
             throw x;
         }
+        catch (Error x)
+        {
+            // e.g. a class that can no longer be loaded: still reported by ctl status and the log
+            state.end("failed: " + x);
+            LOG.error("restart failed", x);
+            throw x;
+        }
     }
 
     private String perform() throws RestartFailedException
@@ -273,6 +280,14 @@ public class Restarter implements RestartControl
         catch (IOException | RuntimeException x)
         {
             throw rollBack(handoff.rollBack(x.getMessage() != null ? x.getMessage() : x.toString()), process, tail);
+        }
+        catch (Error x)
+        {
+            // whatever fails in this generation, no successor is left behind
+            handoff.rollBack(x.toString());
+            process.terminate(terminateGrace);
+            events.rolledBack(x.toString());
+            throw x;
         }
         finally
         {
