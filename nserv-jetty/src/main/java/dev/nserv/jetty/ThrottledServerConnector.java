@@ -217,6 +217,8 @@ public class ThrottledServerConnector extends ServerConnector
      * @param selectors the number of selectors, -1 for Jetty's default
      * @param factories the connection factories
      */
+    // getAcceptors() and getSelectorManager() are Jetty's own getters, which no subclass here overrides
+    @SuppressWarnings("this-escape")
     public ThrottledServerConnector(
         @Name("server") Server server,
         @Name("executor") Executor executor,
