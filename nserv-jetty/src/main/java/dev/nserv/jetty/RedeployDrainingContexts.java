@@ -86,16 +86,46 @@ public class RedeployDrainingContexts extends ContextHandlerCollection
 
     /**
      * Replaces a handler and, when the collection is running, waits until the requests that may still reach the old
-     * one have ended: {@code redeployHandler} stops the old handler as soon as this returns.
+     * one have ended before the old one is stopped.
      */
     @Override
     public boolean replaceHandler(Handler oldHandler, Handler newHandler)
     {
+        boolean drain = isRunning() && oldHandler != null && oldHandler.isStarted() && getHandlers().contains(oldHandler);
+        // Removing a managed bean stops it (ContainerLifeCycle), inside the swap and under its requests: unmanage it
+        // first, and stop it here once drained (redeployHandler's own stop then finds it stopped).
+        boolean managed = drain && isManaged(oldHandler);
+        if (managed)
+            unmanage(oldHandler);
         if (!super.replaceHandler(oldHandler, newHandler))
+        {
+            if (managed)
+                manage(oldHandler);
             return false;
-        if (isRunning() && oldHandler != null && oldHandler.isStarted())
+        }
+        if (drain)
+        {
             awaitRequestsBeforeNow(oldHandler);
+            if (managed)
+                stopOld(oldHandler);
+        }
         return true;
+    }
+
+    private static void stopOld(Handler oldHandler)
+    {
+        try
+        {
+            oldHandler.stop();
+        }
+        catch (RuntimeException x)
+        {
+            throw x;
+        }
+        catch (Exception x)
+        {
+            throw new IllegalStateException("cannot stop " + oldHandler + " after its redeployment", x);
+        }
     }
 
     private void awaitRequestsBeforeNow(Handler oldHandler)

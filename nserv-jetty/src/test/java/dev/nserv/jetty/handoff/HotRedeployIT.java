@@ -35,8 +35,9 @@ import static org.awaitility.Awaitility.await;
  * {@code --webapps} directory and is replaced three times by a changed copy renamed over it, while four
  * {@code /counter} clients (each with its own session) and two {@link HttpLoad} clients on {@code /} run, and while
  * {@code /slow?ms=1500} requests are started every 250 ms from just before each swap until the old context has
- * stopped. No request may fail (no 503), the sessions continue (every count is the previous + 1), and every slow
- * request -- including those still in flight in the old context when it began to stop -- ends with 200.
+ * stopped. No request may fail (no 503), the sessions continue (every count is the previous + 1), every slow request
+ * ends with 200, and each swap waits for the old context's requests in flight (slow ones among them) before it stops
+ * the old context ({@code RedeployDrainingContexts}' log line).
  */
 class HotRedeployIT
 {
