@@ -57,8 +57,23 @@ public final class RawHttp implements Closeable
      */
     public Response get(String path) throws IOException
     {
-        String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-        out.write(request.getBytes(StandardCharsets.US_ASCII));
+        return get(path, new String[0]);
+    }
+
+    /**
+     * Sends a GET with extra header lines and reads the whole response.
+     * @param path request path
+     * @param headers header lines such as {@code Cookie: JSESSIONID=abc}
+     * @return the response
+     * @throws IOException on a transport failure
+     */
+    public Response get(String path, String... headers) throws IOException
+    {
+        StringBuilder request = new StringBuilder("GET ").append(path).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        for (String header : headers)
+            request.append(header).append("\r\n");
+        request.append("\r\n");
+        out.write(request.toString().getBytes(StandardCharsets.US_ASCII));
         out.flush();
         return read();
     }

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import dev.nserv.jetty.NservServer;
+import dev.nserv.jetty.RedeployDrainingContexts;
 import dev.nserv.jetty.RequestHeaderDeadline;
 import dev.nserv.jetty.SocketActivationConnector;
 import dev.nserv.jetty.TcpKeepAlive;
@@ -69,7 +70,8 @@ final class ServerAssembler
         threadPool.setMaxEvictCount(threadPool.getMaxThreads());
         Server server = new Server(threadPool);
 
-        ContextHandlerCollection contexts = new ContextHandlerCollection();
+        RedeployDrainingContexts contexts = new RedeployDrainingContexts();
+        contexts.setRedeployDrainTimeout(options.drainTimeout.toMillis());
         NservServer nserv = new NservServer(server);
         nserv.setHandler(contexts);
         nserv.setDrainTimeout(Math.max(1, options.drainTimeout.toMillis()));

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * looked up in {@code $NSERV_PG_BIN}, then Debian's {@code /usr/lib/postgresql/15/bin}; without them the test is
  * skipped (the CI installs the {@code postgresql} package).
  */
-final class PostgresCluster implements AutoCloseable
+public final class PostgresCluster implements AutoCloseable
 {
     private static final String USER = "nserv";
 
@@ -47,7 +47,7 @@ final class PostgresCluster implements AutoCloseable
     /**
      * @return a running cluster; skips the test if PostgreSQL is not installed
      */
-    static PostgresCluster start() throws Exception
+    public static PostgresCluster start() throws Exception
     {
         Path bin = binaries();
         assumeTrue(bin != null, "PostgreSQL binaries not found (set NSERV_PG_BIN or install the Debian package postgresql): skipping the database test");
@@ -81,7 +81,7 @@ final class PostgresCluster implements AutoCloseable
     /**
      * @return a JDBC URL for the cluster's {@code postgres} database
      */
-    String url()
+    public String url()
     {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=" + USER;
     }
