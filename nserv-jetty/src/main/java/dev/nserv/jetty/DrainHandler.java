@@ -1,7 +1,6 @@
 package dev.nserv.jetty;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -163,45 +162,18 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
     }
 
     /** Decrements the in-flight count exactly once, however the request ends. */
-    private final class Completion extends Callback.Nested
+    private final class Completion extends RequestEnd
     {
-        private final AtomicBoolean ended = new AtomicBoolean();
-
         Completion(Callback callback)
         {
             super(callback);
         }
 
-        void end()
+        @Override
+        protected void onEnd()
         {
-            if (ended.compareAndSet(false, true) && inFlight.decrementAndGet() == 0 && shutdown.isShutdown())
+            if (inFlight.decrementAndGet() == 0 && shutdown.isShutdown())
                 shutdown.check();
-        }
-
-        @Override
-        public void succeeded()
-        {
-            try
-            {
-                super.succeeded();
-            }
-            finally
-            {
-                end();
-            }
-        }
-
-        @Override
-        public void failed(Throwable x)
-        {
-            try
-            {
-                super.failed(x);
-            }
-            finally
-            {
-                end();
-            }
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.nserv.jetty;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -198,10 +197,9 @@ public class RedeployDrainingContexts extends ContextHandlerCollection
     }
 
     /** Leaves the request's epoch exactly once, however the request ends. */
-    private static final class Completion extends Callback.Nested
+    private static final class Completion extends RequestEnd
     {
         private final Epoch epoch;
-        private final AtomicBoolean ended = new AtomicBoolean();
 
         Completion(Callback callback, Epoch epoch)
         {
@@ -209,36 +207,10 @@ public class RedeployDrainingContexts extends ContextHandlerCollection
             this.epoch = epoch;
         }
 
-        void end()
-        {
-            if (ended.compareAndSet(false, true))
-                epoch.leave();
-        }
-
         @Override
-        public void succeeded()
+        protected void onEnd()
         {
-            try
-            {
-                super.succeeded();
-            }
-            finally
-            {
-                end();
-            }
-        }
-
-        @Override
-        public void failed(Throwable x)
-        {
-            try
-            {
-                super.failed(x);
-            }
-            finally
-            {
-                end();
-            }
+            epoch.leave();
         }
     }
 }
