@@ -1,7 +1,7 @@
 package dev.nserv.jetty;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -165,7 +165,9 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
     /** Decrements the in-flight count exactly once, however the request ends. */
     private final class Completion extends Callback.Nested
     {
-        private final AtomicBoolean ended = new AtomicBoolean();
+        // a field updater, not an AtomicBoolean: one object less on every request (the request path bench)
+        private static final AtomicIntegerFieldUpdater<Completion> ENDED = AtomicIntegerFieldUpdater.newUpdater(Completion.class, "ended");
+        private volatile int ended;
 
         Completion(Callback callback)
         {
@@ -174,7 +176,7 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
 
         void end()
         {
-            if (ended.compareAndSet(false, true) && inFlight.decrementAndGet() == 0 && shutdown.isShutdown())
+            if (ENDED.compareAndSet(this, 0, 1) && inFlight.decrementAndGet() == 0 && shutdown.isShutdown())
                 shutdown.check();
         }
 
