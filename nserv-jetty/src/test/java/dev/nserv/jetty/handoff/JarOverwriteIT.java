@@ -70,7 +70,7 @@ class JarOverwriteIT
         Files.copy(nserv.jar, jar);
         Path socket = tmp.resolve("ctl.sock");
         nserv.start(Map.of(), List.of(nserv.java.toString(), "-XX:TieredStopAtLevel=1", "-jar", jar.toString(),
-            "--host", "127.0.0.1", "--port", "0", "--control-socket", socket.toString()));
+            "--host", "127.0.0.1", "--port", "0", "--control-socket", socket.toString(), "--state-dir", nserv.stateDir().toString()));
         int port = nserv.awaitPort("http");
         try (RawHttp http = new RawHttp(port))
         {

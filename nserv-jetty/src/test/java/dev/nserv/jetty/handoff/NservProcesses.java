@@ -2,6 +2,7 @@ package dev.nserv.jetty.handoff;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +42,7 @@ final class NservProcesses implements AutoCloseable
     private final Set<Long> pids = ConcurrentHashMap.newKeySet();
     private final List<Process> started = new CopyOnWriteArrayList<>();
     private final List<Path> logs = new CopyOnWriteArrayList<>();
+    private Path stateDir;
     private volatile boolean closed;
 
     /** The answer of one ctl run. */
@@ -138,7 +141,29 @@ final class NservProcesses implements AutoCloseable
     {
         List<String> command = new ArrayList<>(List.of(java.toString(), "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
         command.addAll(List.of(args));
+        // sessions and class-data archives in a directory of this test, removed at close, not in the user's home
+        if (!command.contains("--state-dir"))
+            command.addAll(List.of("--state-dir", stateDir().toString()));
         return command;
+    }
+
+    /**
+     * @return a state directory for the processes of this test, removed by {@link #close()}
+     */
+    synchronized Path stateDir()
+    {
+        if (stateDir == null)
+        {
+            try
+            {
+                stateDir = Files.createTempDirectory("nserv-it-state-");
+            }
+            catch (IOException x)
+            {
+                throw new UncheckedIOException(x);
+            }
+        }
+        return stateDir;
     }
 
     /**
@@ -320,7 +345,8 @@ final class NservProcesses implements AutoCloseable
             if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z"))
                 return true;
             String cmdline = Files.readString(proc.resolve("cmdline")).replace('\0', ' ');
-            return cmdline.contains(jar.toString()) || cmdline.contains("successor.sh");
+            // also a copy of the jar that a test runs from another path (JarOverwriteIT)
+            return cmdline.contains(jar.toString()) || cmdline.contains("/" + jar.getFileName() + " ") || cmdline.contains("successor.sh");
         }
         catch (IOException | RuntimeException gone)
         {
@@ -390,6 +416,17 @@ final class NservProcesses implements AutoCloseable
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> livePids().isEmpty());
         closed = true;
+        if (stateDir != null)
+        {
+            try (Stream<Path> files = Files.walk(stateDir))
+            {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+            catch (IOException ignored)
+            {
+                // a temporary directory
+            }
+        }
         for (Path log : logs)
         {
             try
