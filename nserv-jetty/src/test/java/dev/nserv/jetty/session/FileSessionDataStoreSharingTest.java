@@ -38,6 +38,41 @@ class FileSessionDataStoreSharingTest
         return cache;
     }
 
+    /**
+     * Stops the servers of a measurement. Jetty's stock cache can fail its own stop with "Invalid for read ... not
+     * resident" (its shutdown races with a request that just released the session: seen here once in three CI runs):
+     * part of what this test documents about the stock store, not a result; anything else still fails the test.
+     */
+    private static void stopMeasured(Server... servers) throws Exception
+    {
+        for (Server server : servers)
+        {
+            try
+            {
+                server.stop();
+            }
+            catch (Exception x)
+            {
+                if (!notResident(x))
+                    throw x;
+            }
+        }
+    }
+
+    private static boolean notResident(Throwable x)
+    {
+        if (x == null)
+            return false;
+        if (x.getMessage() != null && x.getMessage().contains("not resident"))
+            return true;
+        for (Throwable suppressed : x.getSuppressed())
+        {
+            if (notResident(suppressed))
+                return true;
+        }
+        return x.getCause() != x && notResident(x.getCause());
+    }
+
     @Test
     void stockCacheAcrossARestartLosesAndRevertsUpdates() throws Exception
     {
@@ -52,12 +87,12 @@ class FileSessionDataStoreSharingTest
             counts.add(client.hit(b));
             counts.add(client.hit(a)); // a request the old generation still serves
             counts.add(client.hit(b));
-            a.stop();
+            stopMeasured(a);
             counts.add(client.hit(b));
-            b.stop();
+            stopMeasured(b);
             Server c = SessionServers.start(jettyFileStore(dir), cache(SessionCache.NEVER_EVICT));
             counts.add(client.hit(c));
-            c.stop();
+            stopMeasured(c);
         }
         // correct would be 1..7; measured: the old generation answers from its stale cache (3 again), and the
         // successor keeps its own copy (4), so updates are lost
@@ -79,8 +114,7 @@ class FileSessionDataStoreSharingTest
             counts.add(client.hit(a));
             counts.add(client.hit(b));
             counts.add(client.hit(a));
-            a.stop();
-            b.stop();
+            stopMeasured(a, b);
         }
         // even without a cache, B's index (built at its start) does not know the session A created later
         System.out.println("stock FileSessionDataStore + DefaultSessionCache(EVICT_ON_SESSION_EXIT), both started first: " + counts);
@@ -100,8 +134,7 @@ class FileSessionDataStoreSharingTest
             Server b = SessionServers.start(jettyFileStore(dir), cache(SessionCache.EVICT_ON_SESSION_EXIT));
             counts.add(client.hit(b));
             counts.add(client.hit(a));
-            a.stop();
-            b.stop();
+            stopMeasured(a, b);
         }
         // B renamed the session's file (the name carries the expiry); A still maps the id to the old name
         System.out.println("stock FileSessionDataStore + DefaultSessionCache(EVICT_ON_SESSION_EXIT), successor started second: " + counts);
