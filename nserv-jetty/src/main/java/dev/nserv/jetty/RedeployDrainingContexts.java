@@ -29,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * is the same as {@link DrainHandler}'s, split into epochs so that the requests arriving after the swap do not extend
  * the wait.</p>
  *
+ * <p>The same holds when a WAR is deleted: {@link DrainingDeployer} takes the context out with
+ * {@link #removeAfterRequests(Handler)} (new requests get 404 from then on, as for any path without a webapp) and
+ * stops it once its requests have ended, where Jetty's {@code StandardDeployer} stops it first.</p>
+ *
  * <pre>{@code
  * RedeployDrainingContexts contexts = new RedeployDrainingContexts();
  * contexts.setRedeployDrainTimeout(30_000);
@@ -104,10 +108,31 @@ public class RedeployDrainingContexts extends ContextHandlerCollection
         }
         if (drain)
         {
-            awaitRequestsBeforeNow(oldHandler);
+            awaitRequestsBeforeNow(oldHandler, "redeploy");
             if (managed)
                 stopOld(oldHandler);
         }
+        return true;
+    }
+
+    /**
+     * Removes a handler so that no new request reaches it, and returns once every request that may still be in it has
+     * ended, at most the redeploy drain timeout. Unlike {@link #removeHandler(Handler)}, the handler is not stopped:
+     * the caller stops it afterwards (see {@link DrainingDeployer}, which does so when a WAR is deleted).
+     * @return whether the handler was in this collection
+     */
+    public boolean removeAfterRequests(Handler handler)
+    {
+        if (handler == null || !getHandlers().contains(handler))
+            return false;
+        boolean drain = isRunning() && handler.isStarted();
+        // as in replaceHandler: removing a managed bean would stop it at once, under its requests
+        boolean managed = isManaged(handler);
+        if (managed)
+            unmanage(handler);
+        removeHandler(handler);
+        if (drain)
+            awaitRequestsBeforeNow(handler, "undeploy");
         return true;
     }
 
@@ -127,7 +152,7 @@ public class RedeployDrainingContexts extends ContextHandlerCollection
         }
     }
 
-    private void awaitRequestsBeforeNow(Handler oldHandler)
+    private void awaitRequestsBeforeNow(Handler oldHandler, String what)
     {
         long start = System.nanoTime();
         Epoch before = epoch.getAndSet(new Epoch());
@@ -137,17 +162,17 @@ public class RedeployDrainingContexts extends ContextHandlerCollection
             if (before.closeAndAwait(redeployDrainTimeout))
             {
                 if (pending > 0)
-                    LOG.info("redeploy: {} request(s) in flight ended after {} ms; stopping {}", pending, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), oldHandler);
+                    LOG.info("{}: {} request(s) in flight ended after {} ms; stopping {}", what, pending, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), oldHandler);
             }
             else
             {
-                LOG.warn("redeploy: {} request(s) still in flight after the redeploy drain timeout of {} ms; stopping {} anyway", before.inFlight.get(), redeployDrainTimeout, oldHandler);
+                LOG.warn("{}: {} request(s) still in flight after the redeploy drain timeout of {} ms; stopping {} anyway", what, before.inFlight.get(), redeployDrainTimeout, oldHandler);
             }
         }
         catch (InterruptedException x)
         {
             Thread.currentThread().interrupt();
-            LOG.warn("redeploy: interrupted while waiting for {} request(s) in flight; stopping {}", before.inFlight.get(), oldHandler);
+            LOG.warn("{}: interrupted while waiting for {} request(s) in flight; stopping {}", what, before.inFlight.get(), oldHandler);
         }
     }
 

@@ -137,10 +137,7 @@ class DrainHandlerTest
 
     private RawHttp.Response get(String path) throws Exception
     {
-        try (RawHttp http = new RawHttp(connector.getLocalPort()))
-        {
-            return http.get(path);
-        }
+        return RawHttp.getOnce(connector.getLocalPort(), path);
     }
 
     private Future<RawHttp.Response> blockOne()

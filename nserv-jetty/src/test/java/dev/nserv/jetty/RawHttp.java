@@ -50,6 +50,21 @@ public final class RawHttp implements Closeable
     }
 
     /**
+     * Sends one GET on a connection of its own, closed after the response.
+     * @param port the server port on 127.0.0.1
+     * @param path request path
+     * @return the response
+     * @throws IOException on a transport failure
+     */
+    public static Response getOnce(int port, String path) throws IOException
+    {
+        try (RawHttp http = new RawHttp(port))
+        {
+            return http.get(path);
+        }
+    }
+
+    /**
      * Sends a GET and reads the whole response.
      * @param path request path
      * @return the response

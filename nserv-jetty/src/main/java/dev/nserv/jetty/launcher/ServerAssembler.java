@@ -11,6 +11,7 @@ import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.Map;
 
+import dev.nserv.jetty.DrainingDeployer;
 import dev.nserv.jetty.NservServer;
 import dev.nserv.jetty.RedeployDrainingContexts;
 import dev.nserv.jetty.RequestHeaderDeadline;
@@ -22,7 +23,6 @@ import dev.nserv.jetty.session.PersistentSessions;
 import dev.nserv.jetty.warmup.WarmUp;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.deploy.DeploymentScanner;
-import org.eclipse.jetty.deploy.StandardDeployer;
 import org.eclipse.jetty.ee10.webapp.Configurations;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -33,7 +33,6 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.util.component.Environment;
 import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -214,10 +213,10 @@ final class ServerAssembler
         Configurations.setServerDefault(server).add(new ServerTldConfiguration());
     }
 
-    private void addDeploymentScanner(Server server, ContextHandlerCollection contexts)
+    private void addDeploymentScanner(Server server, RedeployDrainingContexts contexts)
     {
         Environment.ensure("ee10", WebAppContext.class);
-        DeploymentScanner scanner = new DeploymentScanner(server, new StandardDeployer(contexts));
+        DeploymentScanner scanner = new DeploymentScanner(server, new DrainingDeployer(contexts));
         scanner.addWebappsDirectory(options.webapps.toAbsolutePath());
         scanner.setScanInterval(options.scanInterval);
         scanner.configureEnvironment("ee10").setDefaultContextHandlerClass(WebAppContext.class);
