@@ -8,7 +8,7 @@ import dev.nserv.jetty.NservServer;
 /**
  * Where this generation stands in the invariant -- one or two generations, at most one of them not ready -- and
  * the gate that keeps it: a restart may begin only when none is under way, this generation is ready and not
- * stopping, it has not handed off, and its predecessor has stopped.
+ * stopping, it has not handed off, its predecessor has stopped, and it is not the init (PID 1) of a container.
  */
 final class RestartState
 {
@@ -41,6 +41,10 @@ final class RestartState
         {
             if (successor != null)
                 throw new IllegalStateException("restart in progress: this generation already handed off to " + successor + " and is draining");
+            // In a PID namespace (a container) PID 1 is its init: when it exits, the kernel kills every process left in
+            // the namespace, so the successor would die with this generation and the port would refuse connections.
+            if (nserv.getPid() == 1)
+                throw new IllegalStateException("cannot restart: this process is PID 1 of its PID namespace (a container's init), and the kernel ends every process in the namespace when it exits, the successor too; run nserv with --supervise (the supervisor stays PID 1) or under an init such as tini");
             if (nserv.isStopping())
                 throw new IllegalStateException("cannot restart: generation " + nserv.getGeneration() + " is stopping");
             if (!nserv.isReady())

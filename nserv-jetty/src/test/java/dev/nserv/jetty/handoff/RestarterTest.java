@@ -73,6 +73,25 @@ class RestarterTest
     }
 
     @Test
+    void pidOneOfAContainerRefusesToRestartBecauseItsExitWouldKillTheSuccessor()
+    {
+        nserv = new NservServer(new Server())
+        {
+            @Override
+            public long getPid()
+            {
+                return 1;
+            }
+        };
+        Restarter restarter = restarter();
+        assertThatThrownBy(restarter::restartOrFail).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("PID 1 of its PID namespace")
+            .hasMessageContaining("--supervise");
+        assertThat(restarter.isRestartInProgress()).isFalse();
+        assertThat(events).isEmpty();
+    }
+
+    @Test
     void aDrainingPredecessorBlocksTheNextRestart() throws Exception
     {
         nserv = new NservServer(new Server());
