@@ -15,6 +15,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.eclipse.jetty.util.annotation.ManagedOperation;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -304,6 +305,63 @@ public class NservServer
      */
     public void start() throws Exception
     {
+        beforeJettyStart();
+        server.start();
+        afterJettyStart();
+    }
+
+    /**
+     * For a server that another program starts, such as jetty-home's {@code start.jar}, which calls
+     * {@link Server#start()} itself: what {@link #start()} does before and after Jetty's start then runs from the
+     * server's own life cycle events (its start hooks, the early bind, the readiness). Call once, before the start,
+     * instead of {@link #start()}.
+     */
+    public void startWithServer()
+    {
+        server.addEventListener(new LifeCycle.Listener()
+        {
+            @Override
+            public void lifeCycleStarting(LifeCycle event)
+            {
+                if (event != server)
+                    return;
+                try
+                {
+                    beforeJettyStart();
+                }
+                catch (RuntimeException x)
+                {
+                    throw x;
+                }
+                catch (Exception x)
+                {
+                    throw new IllegalStateException(x.getMessage(), x);
+                }
+            }
+
+            @Override
+            public void lifeCycleStarted(LifeCycle event)
+            {
+                if (event != server)
+                    return;
+                try
+                {
+                    afterJettyStart();
+                }
+                catch (RuntimeException x)
+                {
+                    throw x;
+                }
+                catch (Exception x)
+                {
+                    throw new IllegalStateException(x.getMessage(), x);
+                }
+            }
+        });
+    }
+
+    private void beforeJettyStart() throws Exception
+    {
         if (stopping.get())
             throw new IllegalStateException("cannot start: this server was stopped; create a new NservServer");
         server.setStopTimeout(drainTimeoutMs);
@@ -319,7 +377,10 @@ public class NservServer
         // Last bean: checks the webapps after they deployed and before the connectors accept.
         if (server.getBean(WebappGate.class) == null)
             server.addBean(new WebappGate(server), true);
-        server.start();
+    }
+
+    private void afterJettyStart() throws Exception
+    {
         Generation.publishAttribute(server, generation);
         probeHandler.setReady(true);
         try

@@ -1,9 +1,9 @@
 package dev.nserv.jetty;
 
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
@@ -35,12 +35,30 @@ public final class WebappGate extends AbstractLifeCycle
             if (context.isAvailable())
                 continue;
             String name = "webapp '" + context.getContextPath() + "'" + (context.getDisplayName() == null ? "" : " (" + context.getDisplayName() + ")");
-            Throwable cause = context instanceof WebAppContext webapp ? webapp.getUnavailableException() : null;
+            Throwable cause = unavailableCause(context);
             failures.add(name + (cause == null ? " is not available" : " failed to deploy: " + rootMessage(cause)));
         }
         if (!failures.isEmpty())
             throw new IllegalStateException(String.join("; ", failures));
         super.doStart();
+    }
+
+    /**
+     * The failure of a webapp context of any environment (ee10's or ee11's {@code WebAppContext}), found by its
+     * method's name: under jetty-home the environment's classes are in their own class loader, out of reach of
+     * nserv's, so a reference to one of them would fail to link.
+     */
+    private static Throwable unavailableCause(ContextHandler context)
+    {
+        try
+        {
+            Method method = context.getClass().getMethod("getUnavailableException");
+            return method.invoke(context) instanceof Throwable cause ? cause : null;
+        }
+        catch (ReflectiveOperationException | RuntimeException x)
+        {
+            return null;
+        }
     }
 
     /**

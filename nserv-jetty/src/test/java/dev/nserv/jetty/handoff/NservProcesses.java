@@ -345,8 +345,10 @@ final class NservProcesses implements AutoCloseable
             if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z"))
                 return true;
             String cmdline = Files.readString(proc.resolve("cmdline")).replace('\0', ' ');
-            // also a copy of the jar that a test runs from another path (JarOverwriteIT)
-            return cmdline.contains(jar.toString()) || cmdline.contains("/" + jar.getFileName() + " ") || cmdline.contains("successor.sh");
+            // also a copy of the jar that a test runs from another path (JarOverwriteIT), and jetty-home's start.jar
+            // running the nserv module (JettyHomeModuleIT)
+            return cmdline.contains(jar.toString()) || cmdline.contains("/" + jar.getFileName() + " ") || cmdline.contains("successor.sh")
+                || cmdline.contains("/start.jar ");
         }
         catch (IOException | RuntimeException gone)
         {

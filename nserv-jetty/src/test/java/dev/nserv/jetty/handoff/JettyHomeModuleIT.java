@@ -1,0 +1,222 @@
+package dev.nserv.jetty.handoff;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static dev.nserv.jetty.handoff.NservProcesses.field;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The module for the official jetty-home: nserv-module.tar.gz unpacked into a fresh jetty-base of jetty-home
+ * 12.1.11, {@code start.jar --add-modules=nserv,ee10-deploy}, the demo WAR in webapps/, then start.jar run as a
+ * child JVM: a restart by ctl and one by SIGHUP under load fail no request and keep the listening socket, SIGTERM
+ * drains once and exits 0, and a bad nserv.* property ends the start with one line that names it.
+ */
+class JettyHomeModuleIT
+{
+    private static final Pattern LISTENING = Pattern.compile("generation (\\d+) pid (\\d+) listening on 127\\.0\\.0\\.1:(\\d+) \\(connector 'http'\\)");
+    private static final String ADD_OPENS = "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED";
+
+    @TempDir
+    Path tmp;
+
+    private final NservProcesses nserv = new NservProcesses();
+    private final Path jettyHome = Path.of(System.getProperty("nserv.it.jettyHome", "target/it-jetty-home/jetty-home-12.1.11")).toAbsolutePath();
+    private final Path module = Path.of(System.getProperty("nserv.it.module", "target/nserv-module.tar.gz")).toAbsolutePath();
+    private final Path demoWar = Path.of(System.getProperty("nserv.it.demoWar", "target/classes/dev/nserv/jetty/launcher/nserv-demo.war")).toAbsolutePath();
+    private Path base;
+    private HttpLoad load;
+
+    @BeforeEach
+    void base() throws Exception
+    {
+        assertThat(jettyHome.resolve("start.jar")).as("jetty-home, unpacked by the pom before the integration tests").exists();
+        assertThat(module).as("nserv-module.tar.gz, built at package").exists();
+        base = Files.createDirectory(tmp.resolve("base"));
+        run(List.of("tar", "xzf", module.toString(), "-C", base.toString()));
+        run(List.of(java(), "-jar", jettyHome.resolve("start.jar").toString(), "--add-modules=nserv,ee10-deploy"));
+        assertThat(base.resolve("start.d/nserv.ini")).exists();
+        assertThat(base.resolve("start.d/http.ini")).as("nserv provides http: Jetty's http module stays off").doesNotExist();
+        Files.copy(demoWar, base.resolve("webapps/ROOT.war"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        if (load != null)
+            load.close();
+        nserv.saveOutput("JettyHomeModuleIT");
+        nserv.close();
+    }
+
+    @Test
+    void restartsByCtlAndSighupUnderLoadThenSigtermDrains() throws Exception
+    {
+        Path socket = tmp.resolve("ctl.sock");
+        Path pidFile = tmp.resolve("nserv.pid");
+        Process first = nserv.start(Map.of(), startJar("jetty.http.host=127.0.0.1", "jetty.http.port=0",
+            "nserv.controlSocket=" + socket, "nserv.pidFile=" + pidFile, "nserv.maxConnections=500"));
+        int port = awaitListening(1);
+        List<Long> inodes = NservProcesses.listenInodes(port);
+        assertThat(inodes).hasSize(1);
+        long inode = inodes.get(0);
+        assertThat(Long.parseLong(field(status(socket), "pid"))).isEqualTo(first.pid());
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(pidFile) && Files.readString(pidFile).trim().equals(Long.toString(first.pid())));
+
+        load = new HttpLoad(port, 2, 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok() > 100);
+
+        long pid2 = restart(socket, 2, "ctl", port, inode);
+        assertThat(pid2).isNotEqualTo(first.pid());
+        assertThat(first.waitFor(60, TimeUnit.SECONDS)).as("generation 1 ends after the handoff").isTrue();
+        assertThat(first.exitValue()).isZero();
+        long before = load.ok();
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok() > before + 50);
+
+        long pid3 = restart(socket, 3, "sighup", port, inode);
+        assertThat(pid3).isNotEqualTo(pid2);
+        long before3 = load.ok();
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok() > before3 + 50);
+        load.close();
+        System.out.printf("jetty-home module IT: %d requests ok, %d failed over 2 restarts (ctl, SIGHUP)%n", load.ok(), load.failed());
+        assertThat(load.failures()).as("failed requests").isEmpty();
+        assertThat(load.failed()).isZero();
+        assertThat(load.servedBy()).as("pids that served").contains(first.pid(), pid2, pid3);
+        assertThat(Files.readString(pidFile).trim()).isEqualTo(Long.toString(pid3));
+
+        // SIGTERM: nserv's graceful stop runs once, then the JVM exits (Jetty's shutdown hook finds it stopped)
+        int marks = nserv.output().size();
+        new ProcessBuilder("kill", "-TERM", Long.toString(pid3)).inheritIO().start().waitFor();
+        await().atMost(Duration.ofSeconds(60)).until(() -> ProcessHandle.of(pid3).map(p -> !p.isAlive()).orElse(true));
+        List<String> after = nserv.output().subList(marks, nserv.output().size());
+        assertThat(after.stream().filter(l -> l.contains("graceful stop: stopped in"))).as("drains once: %s", after).hasSize(1);
+        assertThat(after.stream().filter(l -> l.contains("nserv: stopped (generation 3, pid " + pid3 + ")"))).hasSize(1);
+        assertThat(NservProcesses.listenInodes(port)).isEmpty();
+        assertThat(nserv.livePids()).isEmpty();
+    }
+
+    @Test
+    void badPropertyIsOneClearErrorBeforeAnythingServes() throws Exception
+    {
+        Process process = nserv.start(Map.of(), startJar("jetty.http.host=127.0.0.1", "jetty.http.port=0", "nserv.maxConnections=lots"));
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> nserv.outputText().contains("nserv: error:"));
+        String out = nserv.outputText();
+        assertThat(out.lines().filter(l -> l.contains("nserv.maxConnections"))).as(out)
+            .containsExactly("nserv: error: nserv.maxConnections=lots is not a whole number");
+        assertThat(out).doesNotContain("Started", "Exception", "listening on");
+
+        Process opens = nserv.start(Map.of(), startJarWithoutOpens("jetty.http.host=127.0.0.1", "jetty.http.port=0", "nserv.preDrainDelay=-5"));
+        assertThat(opens.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(opens.exitValue()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> nserv.outputText().contains("nserv.preDrainDelay=-5"));
+        assertThat(nserv.outputText()).contains("nserv: error: nserv.preDrainDelay=-5 is too small: it must be at least 0 ms");
+    }
+
+    private long restart(Path socket, int generation, String trigger, int port, long inode) throws Exception
+    {
+        long oldPid = Long.parseLong(field(status(socket), "pid"));
+        if (trigger.equals("sighup"))
+        {
+            new ProcessBuilder("kill", "-HUP", Long.toString(oldPid)).inheritIO().start().waitFor();
+        }
+        else
+        {
+            NservProcesses.CtlResult result = nserv.ctl("--socket", socket.toString(), "restart");
+            assertThat(result.code).as(result.toString()).isZero();
+            assertThat(result.out).contains("generation " + generation + " (pid ");
+        }
+        await().atMost(Duration.ofSeconds(90)).until(() ->
+        {
+            NservProcesses.CtlResult status = nserv.ctl("--socket", socket.toString(), "status");
+            return status.code == 0 && field(status.out, "generation").equals(Integer.toString(generation)) && field(status.out, "restart").equals("idle");
+        });
+        String status = status(socket);
+        assertThat(field(status, "state")).isEqualTo("ready");
+        assertThat(status).contains("inode " + inode).contains("handed off by generation " + (generation - 1));
+        assertThat(NservProcesses.listenInodes(port)).as("one LISTEN socket, the same inode").containsExactly(inode);
+        long newPid = Long.parseLong(field(status, "pid"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> ProcessHandle.of(oldPid).map(p -> !p.isAlive()).orElse(true));
+        assertThat(nserv.livePids()).containsExactly(newPid);
+        return newPid;
+    }
+
+    private String status(Path socket)
+    {
+        NservProcesses.CtlResult status = nserv.ctl("--socket", socket.toString(), "status");
+        assertThat(status.code).as(status.toString()).isZero();
+        return status.out;
+    }
+
+    private int awaitListening(int generation)
+    {
+        int[] port = new int[1];
+        await().atMost(Duration.ofSeconds(90)).until(() ->
+        {
+            for (String line : nserv.output())
+            {
+                Matcher m = LISTENING.matcher(line);
+                if (m.find() && m.group(1).equals(Integer.toString(generation)))
+                {
+                    port[0] = Integer.parseInt(m.group(3));
+                    return true;
+                }
+            }
+            return false;
+        });
+        return port[0];
+    }
+
+    /** java --add-opens ... -jar start.jar, with jetty.base given as a property: successors run the same line. */
+    private List<String> startJar(String... args)
+    {
+        List<String> command = new ArrayList<>(List.of(java(), ADD_OPENS, "-XX:TieredStopAtLevel=1", "-Djetty.base=" + base));
+        command.addAll(List.of("-jar", jettyHome.resolve("start.jar").toString()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private List<String> startJarWithoutOpens(String... args)
+    {
+        List<String> command = startJar(args);
+        command.remove(ADD_OPENS);
+        return command;
+    }
+
+    private void run(List<String> command) throws Exception
+    {
+        Process process = new ProcessBuilder(command).directory(base.toFile()).redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(tmp.resolve("setup.log").toFile()).start();
+        try
+        {
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s", command).isTrue();
+        }
+        finally
+        {
+            process.destroyForcibly();
+        }
+        assertThat(process.exitValue()).as("%s: %s", command, Files.readString(tmp.resolve("setup.log"))).isZero();
+    }
+
+    private static String java()
+    {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+}
