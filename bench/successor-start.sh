@@ -4,9 +4,14 @@
 # Writes the section "## Successor start" of BENCHMARKS.md.
 #
 #   bench/successor-start.sh [ROUNDS]    (default 5; needs nserv-jetty/target/nserv.jar: mvn -B package -DskipTests)
+#   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 bench/successor-start.sh 7   (all JVMs from that JDK; on Java 25 the
+#   archive is the AOT cache; writes the section "## Successor start (Java N)" when N is not 17)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
+java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+feature=$("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+title="Successor start"; [ "$feature" = 17 ] || title="Successor start (Java $feature)"
 jar=nserv-jetty/target/nserv.jar
 war=nserv-demo-war/target/nserv-demo.war
 [ -f "$jar" ] && [ -f "$war" ] || { echo "build first: mvn -B package -DskipTests" >&2; exit 2; }
@@ -23,7 +28,7 @@ await_200() { for _ in $(seq 1 1500); do [ "$(curl -s -o /dev/null -w '%{http_co
 plain_start() {
   local port start ready pid
   port=$(free_port); start=$(now_ms)
-  java -cp "$cp_plain:$out/classes" PlainJettyWar "$port" "$war" >"$out/plain.log" 2>&1 & pid=$!
+  "$java" -cp "$cp_plain:$out/classes" PlainJettyWar "$port" "$war" >"$out/plain.log" 2>&1 & pid=$!
   await_200 "$port"; ready=$(now_ms)
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
   echo $((ready - start))
@@ -32,7 +37,7 @@ plain_start() {
 # one long-running nserv per variant; each restart: "server_ms wall_ms" (server: its own trigger-to-ready figure)
 start_nserv() { # NAME CDSDIR
   local port=$(free_port)
-  java -jar "$jar" --host 127.0.0.1 --port "$port" --webapps "$out/webapps" --scan-interval 0 \
+  "$java" -jar "$jar" --host 127.0.0.1 --port "$port" --webapps "$out/webapps" --scan-interval 0 \
     --control-socket "$PWD/$out/$1.sock" --cds-dir "$2" >>"$out/$1.log" 2>&1 &
   echo "$!" > "$out/$1.pid"
   await_200 "$port"; echo "$port" > "$out/$1.port"
@@ -40,18 +45,18 @@ start_nserv() { # NAME CDSDIR
 restart() { # NAME
   local start end line
   start=$(now_ms)
-  line=$(java -jar "$jar" ctl --socket "$PWD/$out/$1.sock" restart)
+  line=$("$java" -jar "$jar" ctl --socket "$PWD/$out/$1.sock" restart)
   end=$(now_ms)
   await_200 "$(cat "$out/$1.port")"
   # wait until the previous generation is gone (its restart is refused until then), bounded by ctl's own refusal
-  for _ in $(seq 1 300); do java -jar "$jar" ctl --socket "$PWD/$out/$1.sock" status 2>/dev/null | grep -q 'draining' || break; sleep 0.1; done
+  for _ in $(seq 1 300); do "$java" -jar "$jar" ctl --socket "$PWD/$out/$1.sock" status 2>/dev/null | grep -q 'draining' || break; sleep 0.1; done
   echo "$(sed -n 's/.* ready after \([0-9]*\) ms.*/\1/p' <<<"$line") $((end - start))"
 }
 plain_first=$(plain_start)   # warm the page cache
 start_nserv cds "$PWD/$out/cds"; start_nserv nocds off
 # three restarts write, check and promote the archive (generation 2 writes it when it exits)
 for _ in 1 2 3; do restart cds >/dev/null; sleep 3; done
-ls "$out/cds"/*.jsa >/dev/null || { echo "no archive was created" >&2; exit 1; }
+{ compgen -G "$out/cds/*.jsa" || compgen -G "$out/cds/*.aot"; } >/dev/null || { echo "no archive was created" >&2; exit 1; }
 
 declare -a pj cs cw ns nw
 for i in $(seq 1 "$rounds"); do
@@ -60,13 +65,13 @@ for i in $(seq 1 "$rounds"); do
   read -r s w < <(restart nocds); ns+=("$s"); nw+=("$w")
   echo "round $i: plain launch to 200 ${pj[-1]} ms; nserv restart with archive ${cs[-1]} ms (ctl ${cw[-1]}); without ${ns[-1]} ms (ctl ${nw[-1]})"
 done
-for name in cds nocds; do java -jar "$jar" ctl --socket "$PWD/$out/$name.sock" stop >/dev/null 2>&1 || true; done
+for name in cds nocds; do "$java" -jar "$jar" ctl --socket "$PWD/$out/$name.sock" stop >/dev/null 2>&1 || true; done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
 mp=$(median "${pj[@]}"); mcs=$(median "${cs[@]}"); mcw=$(median "${cw[@]}"); mns=$(median "${ns[@]}"); mnw=$(median "${nw[@]}")
 used=$(grep -c 'starts from class-data archive' "$out/cds.log" || true)
 section=$(cat <<MD
-## Successor start
+## $title
 
 Trigger to ready of \`ctl restart\` (the server's own figure, "ready after N ms": from the restart request to the
 successor's READY; and the wall time of the \`ctl\` command, which adds the ctl JVM) against the launch to first 200
@@ -84,15 +89,15 @@ from \`--webapps\` with \`--scan-interval 0\`. Target: trigger to ready at most 
 | nserv restart without archive, ctl wall time | $mnw | $(ratio "$mnw" "$mp") |
 
 Rounds (plain / with archive / without, server figures): $(for i in $(seq 0 $((rounds - 1))); do printf '%s/%s/%s; ' "${pj[$i]}" "${cs[$i]}" "${ns[$i]}"; done)
-Machine: $(nproc) cores, $(java -version 2>&1 | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end, $(date -u '+%Y-%m-%d %H:%M UTC').
-Command: \`bench/successor-start.sh $rounds\`
+Machine: $(nproc) cores, $("$java" -version 2>&1 | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end, $(date -u '+%Y-%m-%d %H:%M UTC').
+Command: \`${JAVA_HOME:+JAVA_HOME=$JAVA_HOME }bench/successor-start.sh $rounds\`
 MD
 )
-python3 - "$section" <<'PY'
+python3 - "$section" "$title" <<'PY'
 import re, sys
 section = sys.argv[1].strip() + "\n"
 text = open("BENCHMARKS.md").read()
-pattern = re.compile(r"^## Successor start\n.*?(?=^## |\Z)", re.S | re.M)
+pattern = re.compile(r"^## " + re.escape(sys.argv[2]) + r"\n.*?(?=^## |\Z)", re.S | re.M)
 text = pattern.sub(section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
 open("BENCHMARKS.md", "w").write(text)
 PY

@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts successors from a dynamic class-data archive (AppCDS) that an earlier generation wrote when it exited,
  * so that a successor's JVM maps about 2,000 already parsed and verified classes (JDK, Jetty, nserv, the
- * launcher's private class loader) instead of loading them from the jar.
+ * launcher's private class loader) instead of loading them from the jar. On Java 25 and later, when the successor
+ * runs the same JVM, it is the AOT cache instead ({@code -XX:AOTCacheOutput} at exit, {@code -XX:AOTCache} to use,
+ * a {@code .aot} file; {@code -Dnserv.cds.aot=false} keeps the dynamic archive), with the same life cycle and checks.
  * (It is over 400 lines because a JVM given a damaged archive can crash: every step -- key, writer marker, check,
  * atomic promotion, checksum at each use -- is written out here in one place, each with its own failure that falls
  * back to a start without an archive.)
@@ -67,12 +69,23 @@ public final class ClassDataArchives
     public static final String DEFAULT_SUBDIRECTORY = "cds";
 
     private static final Logger LOG = LoggerFactory.getLogger(ClassDataArchives.class);
+    /**
+     * System property: {@code false} makes a Java 25+ JVM use the dynamic archive instead of the AOT cache (for
+     * comparing the two; the default is {@code true}).
+     */
+    public static final String AOT_PROPERTY = "nserv.cds.aot";
+    /** The first JDK whose AOT cache can be written at a generation's exit in one step (JEP 514). */
+    static final int AOT_FEATURE = 25;
+
     private static final String USE = "-XX:SharedArchiveFile=";
     private static final String WRITE = "-XX:ArchiveClassesAtExit=";
+    private static final String AOT_USE = "-XX:AOTCache=";
+    private static final String AOT_WRITE = "-XX:AOTCacheOutput=";
     /** The writer's JVM prints one warning per class it cannot archive (hundreds) at exit. */
     private static final String QUIET = "-Xlog:cds=off";
-    private static final List<String> USER_CDS = List.of(USE, WRITE, "-XX:AOTCache", "-XX:AOTMode", "-XX:+AutoCreateSharedArchive", "-Xshare:");
-    private static final Pattern FINAL = Pattern.compile("nserv-([0-9a-f]{16})-(\\d+)-([0-9a-f]{8})\\.jsa");
+    private static final String AOT_QUIET = "-Xlog:aot=off,cds=off";
+    private static final List<String> USER_CDS = List.of(USE, WRITE, "-XX:AOTCache", "-XX:AOTMode", "-XX:AOTConfiguration", "-XX:+AutoCreateSharedArchive", "-Xshare:");
+    private static final Pattern FINAL = Pattern.compile("nserv-([0-9a-f]{16})-(\\d+)-([0-9a-f]{8})\\.(jsa|aot)");
     private static final Duration ORPHAN_AGE = Duration.ofHours(1);
     private static final Duration VALIDATE_TIMEOUT = Duration.ofSeconds(60);
 
@@ -133,7 +146,7 @@ public final class ClassDataArchives
             String arg = command.get(i);
             if (ownCommand && isOurs(arg))
                 continue;
-            if (ownCommand && arg.equals(QUIET) && i + 1 < command.size() && isOurs(command.get(i + 1)))
+            if (ownCommand && (arg.equals(QUIET) || arg.equals(AOT_QUIET)) && i + 1 < command.size() && isOurs(command.get(i + 1)))
                 continue;
             cleaned.add(arg);
         }
@@ -154,16 +167,17 @@ public final class ClassDataArchives
         try
         {
             Path jar = Path.of(cleaned.get(jarIndex + 1));
-            String key = key(cleaned.get(0), jar);
+            boolean aot = aotCache(cleaned.get(0));
+            String key = key(cleaned.get(0), jar, aot);
             Files.createDirectories(directory);
-            boolean pending = promoteParts(key, cleaned.get(0), cleaned.get(jarIndex + 1));
+            boolean pending = promoteParts(key, cleaned.get(0), cleaned.get(jarIndex + 1), aot);
             Optional<Path> archive = usableArchive(key);
             List<String> options;
             Path writer = null;
             String description;
             if (archive.isPresent())
             {
-                options = List.of(USE + archive.get());
+                options = List.of((aot ? AOT_USE : USE) + archive.get());
                 description = "starts from class-data archive " + archive.get();
             }
             else if (pending)
@@ -174,7 +188,7 @@ public final class ClassDataArchives
             else
             {
                 writer = directory.resolve("nserv-" + key + "." + UUID.randomUUID().toString().substring(0, 8) + ".part");
-                options = List.of(QUIET, WRITE + writer);
+                options = aot ? List.of(AOT_QUIET, AOT_WRITE + writer) : List.of(QUIET, WRITE + writer);
                 description = "no class-data archive for key " + key + ": it writes " + writer + " when it exits";
             }
             List<String> result = new ArrayList<>(cleaned);
@@ -212,7 +226,7 @@ public final class ClassDataArchives
 
     private boolean isOurs(String arg)
     {
-        for (String prefix : List.of(USE, WRITE))
+        for (String prefix : List.of(USE, WRITE, AOT_USE, AOT_WRITE))
         {
             if (arg.startsWith(prefix) && Path.of(arg.substring(prefix.length())).toAbsolutePath().startsWith(directory))
                 return true;
@@ -220,9 +234,22 @@ public final class ClassDataArchives
         return false;
     }
 
-    String key(String program, Path jar) throws IOException
+    /**
+     * Java 25's AOT cache (JEP 483, written at exit in one step by JEP 514's {@code -XX:AOTCacheOutput}) when the
+     * successor runs this very JVM and it is Java 25 or later; the dynamic archive otherwise (another java program's
+     * version is not known here, and the dynamic archive works on every JDK from 17 on).
+     */
+    static boolean aotCache(String program)
     {
-        StringBuilder material = new StringBuilder("nserv-cds-1\n");
+        if (Runtime.version().feature() < AOT_FEATURE || !Boolean.parseBoolean(System.getProperty(AOT_PROPERTY, "true")))
+            return false;
+        Path ownJava = Path.of(System.getProperty("java.home"), "bin", "java");
+        return program.equals("java") || realOrSelf(Path.of(program)).equals(realOrSelf(ownJava));
+    }
+
+    private String key(String program, Path jar, boolean aot) throws IOException
+    {
+        StringBuilder material = new StringBuilder(aot ? "nserv-aot-1\n" : "nserv-cds-1\n");
         Path java = Path.of(program);
         Path ownJava = Path.of(System.getProperty("java.home"), "bin", "java");
         material.append(realOrSelf(java)).append('\n');
@@ -277,7 +304,7 @@ public final class ClassDataArchives
      * Validates and renames the parts of exited writers; removes what is broken or left over.
      * @return true when a writer for this key is still running
      */
-    private boolean promoteParts(String key, String program, String jarArg) throws IOException
+    private boolean promoteParts(String key, String program, String jarArg, boolean aot) throws IOException
     {
         boolean pending = false;
         try (DirectoryStream<Path> markers = Files.newDirectoryStream(directory, "nserv-" + key + ".*.part.writer"))
@@ -291,12 +318,12 @@ public final class ClassDataArchives
                 }
                 Path part = marker.resolveSibling(marker.getFileName().toString().replaceFirst("\\.writer$", ""));
                 if (Files.isRegularFile(part))
-                    promote(key, part, program, jarArg);
+                    promote(key, part, program, jarArg, aot);
                 Files.deleteIfExists(marker);
             }
         }
         // parts whose marker is gone (a launch that could not record its writer) and old files of other keys
-        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(directory, "nserv-*.{part,tmp,log}"))
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(directory, "nserv-*.{part,tmp,log,config}"))
         {
             Instant limit = Instant.now().minus(ORPHAN_AGE);
             for (Path file : leftovers)
@@ -326,9 +353,9 @@ public final class ClassDataArchives
         }
     }
 
-    private void promote(String key, Path part, String program, String jarArg) throws IOException
+    private void promote(String key, Path part, String program, String jarArg, boolean aot) throws IOException
     {
-        String problem = validate(part, program, jarArg);
+        String problem = validate(part, program, jarArg, aot);
         if (problem != null)
         {
             LOG.warn("restart: class-data archive {} is not usable ({}): deleted", part, problem);
@@ -336,19 +363,25 @@ public final class ClassDataArchives
             return;
         }
         long size = Files.size(part);
-        Path target = directory.resolve("nserv-" + key + "-" + size + "-" + crc(part) + ".jsa");
+        Path target = directory.resolve("nserv-" + key + "-" + size + "-" + crc(part) + (aot ? ".aot" : ".jsa"));
         // a rename in one directory is atomic: a reader sees no archive or a whole one
         Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         LOG.info("restart: class-data archive {} is ready ({} bytes)", target, size);
     }
 
-    /** @return null when a JVM of the same program and jar maps the archive with -Xshare:on, else why not */
-    private String validate(Path part, String program, String jarArg)
+    /**
+     * @return null when a JVM of the same program and jar maps the archive with -Xshare:on (the AOT cache with
+     * -XX:AOTMode=on, which likewise refuses to start without it), else why not
+     */
+    private String validate(Path part, String program, String jarArg, boolean aot)
     {
         Path java = program.endsWith("/java") || program.equals("java") ? Path.of(program) : Path.of(System.getProperty("java.home"), "bin", "java");
         Path errorFile = part.resolveSibling(part.getFileName() + ".log");
-        ProcessBuilder builder = new ProcessBuilder(java.toString(), "-Xshare:on", USE + part, "-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + errorFile,
-            "-cp", jarArg, "-version");
+        List<String> mapIt = aot ? List.of("-XX:AOTMode=on", AOT_USE + part) : List.of("-Xshare:on", USE + part);
+        List<String> check = new ArrayList<>(List.of(java.toString()));
+        check.addAll(mapIt);
+        check.addAll(List.of("-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + errorFile, "-cp", jarArg, "-version"));
+        ProcessBuilder builder = new ProcessBuilder(check);
         builder.redirectErrorStream(true);
         builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         try
@@ -368,7 +401,7 @@ public final class ClassDataArchives
             if (code == 0)
                 return null;
             String text = new String(output, StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).findFirst().orElse("");
-            return java + " -Xshare:on exited with code " + code + (text.isEmpty() ? "" : ": " + text);
+            return java + " " + mapIt.get(0) + " exited with code " + code + (text.isEmpty() ? "" : ": " + text);
         }
         catch (IOException x)
         {
@@ -396,7 +429,7 @@ public final class ClassDataArchives
     private Optional<Path> usableArchive(String key) throws IOException
     {
         List<Path> candidates = new ArrayList<>();
-        try (DirectoryStream<Path> archives = Files.newDirectoryStream(directory, "nserv-" + key + "-*.jsa"))
+        try (DirectoryStream<Path> archives = Files.newDirectoryStream(directory, "nserv-" + key + "-*.{jsa,aot}"))
         {
             archives.forEach(candidates::add);
         }

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.nserv.jetty.Generation;
 import dev.nserv.jetty.NservServer;
 import dev.nserv.jetty.Signals;
+import dev.nserv.jetty.StartPhases;
 import dev.nserv.jetty.WebappGate;
 import dev.nserv.jetty.sockets.InheritedListeners;
 import org.eclipse.jetty.server.Server;
@@ -132,6 +133,7 @@ public final class RestartSupport implements NservServer.StartHook, Restarter.Ev
                 handoff.failed(x.getMessage());
                 throw x;
             }
+            StartPhases.mark(StartPhases.HANDOFF);
             restarter.state().predecessor(new RestartState.Neighbour(handoff.previousGeneration(), handoff.previousPid(), null));
             handover.setPredecessor(handoff);
         }
@@ -150,12 +152,15 @@ public final class RestartSupport implements NservServer.StartHook, Restarter.Ev
     @Override
     public void afterStart(NservServer server) throws Exception
     {
+        StartPhases.mark(StartPhases.SERVER_START);
         try
         {
             for (HandoverParticipant participant : all())
                 participant.beforeReady(handover);
+            StartPhases.mark(StartPhases.BEFORE_READY);
             if (handoff != null)
                 handoff.ready();
+            StartPhases.mark(StartPhases.READY);
         }
         catch (Exception x)
         {

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
 
+import dev.nserv.jetty.StartPhases;
+
 /**
  * The jar's entry point: runs the server from a private copy of {@code nserv.jar}, so that overwriting the jar in
  * place ({@code cp new.jar nserv.jar}, as most people update a file) cannot break the running generation.
@@ -39,6 +41,7 @@ public final class Boot
      */
     public static void main(String[] args) throws Throwable
     {
+        System.setProperty(StartPhases.BOOT_PROPERTY, Long.toString(System.currentTimeMillis()));
         Path jar = ownJar();
         if (jar == null || (args.length > 0 && args[0].equals("ctl")) || "off".equals(System.getenv(PRIVATE_JAR_ENV)))
         {
@@ -58,6 +61,7 @@ public final class Boot
         }
         // removed at a normal exit; a copy left by SIGKILL is removed by the next start
         copy.toFile().deleteOnExit();
+        System.setProperty(StartPhases.COPIED_PROPERTY, Long.toString(System.currentTimeMillis()));
         // the platform loader as parent: nothing of the server may come from the original jar
         URLClassLoader loader = new URLClassLoader("nserv", new URL[] {copy.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
         Thread.currentThread().setContextClassLoader(loader);

@@ -9,6 +9,7 @@ import java.util.List;
 
 import dev.nserv.jetty.NservServer;
 import dev.nserv.jetty.Signals;
+import dev.nserv.jetty.StartPhases;
 import dev.nserv.jetty.ctl.ControlSocketParticipant;
 import dev.nserv.jetty.ctl.Ctl;
 import dev.nserv.jetty.handoff.ClassDataArchives;
@@ -105,8 +106,11 @@ public final class Main
                 .addParticipant(new ControlSocketParticipant(options.controlSocket))
                 .addParticipant(new WebSocketRestartParticipant(nserv.getServer().getBean(WebSocketCloser.class)));
             SupervisorLink.fromEnvironment(System.getenv()).ifPresent(support::addParticipant);
+            nserv.getServer().addBean(new StartPhases.ContextTimes());
+            StartPhases.mark(StartPhases.LAUNCHER);
             nserv.start();
             ServerAssembler.enableJmx(nserv);
+            StartPhases.log();
         }
         catch (Throwable x)
         {

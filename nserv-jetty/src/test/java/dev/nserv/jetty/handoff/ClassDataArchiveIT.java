@@ -26,6 +26,11 @@ import static org.awaitility.Awaitility.await;
 class ClassDataArchiveIT
 {
     private static final Pattern SUCCESSOR = Pattern.compile("generation (\\d+) \\(pid (\\d+)\\) ready");
+    /** The successors run this test's JVM: Java 25 and later use the AOT cache, Java 17-24 the dynamic archive. */
+    private static final boolean AOT = Runtime.version().feature() >= 25;
+    private static final String WRITE_OPTION = AOT ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=";
+    private static final String USE_OPTION = AOT ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=";
+    private static final String EXTENSION = AOT ? ".aot" : ".jsa";
 
     @TempDir
     Path tmp;
@@ -83,17 +88,17 @@ class ClassDataArchiveIT
 
         // generation 2 writes the archive when it exits, i.e. after generation 3 took over
         long second = restart(socket, port, 2);
-        assertThat(nserv.outputText()).contains("-XX:ArchiveClassesAtExit=" + cds);
+        assertThat(nserv.outputText()).contains(WRITE_OPTION + cds);
         restart(socket, port, 3);
         awaitExit(second);
         assertThat(files(cds, "*.part")).as("written by generation 2 at its exit").hasSize(1);
 
         // the next restart checks and renames it, and generation 4 maps it
         long fourth = restart(socket, port, 4);
-        List<Path> archives = files(cds, "*.jsa");
+        List<Path> archives = files(cds, "*" + EXTENSION);
         assertThat(archives).hasSize(1);
         Path archive = archives.get(0);
-        assertThat(nserv.outputText()).contains("generation 4 starts from class-data archive " + archive);
+        assertThat(nserv.outputText()).contains("generation 4 starts from class-data archive " + archive).contains(USE_OPTION + archive);
         assertThat(Files.readString(Path.of("/proc/" + fourth + "/maps"))).as("generation 4 maps the archive").contains(archive.toString());
 
         // damaged by replacing it (writing into the file in place would crash generation 4, which maps it)
@@ -130,6 +135,6 @@ class ClassDataArchiveIT
         }
         restart(socket, port, 4);
         assertThat(nserv.outputText()).contains("class-data archive " + part + " is not usable").contains("generation 4 no class-data archive");
-        assertThat(files(cds, "*.jsa")).isEmpty();
+        assertThat(files(cds, "*" + EXTENSION)).isEmpty();
     }
 }
