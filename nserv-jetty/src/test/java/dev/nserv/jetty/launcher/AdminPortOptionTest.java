@@ -79,4 +79,42 @@ class AdminPortOptionTest
         NservServer without = new ServerAssembler(LauncherOptions.parse("--port", "0")).assemble();
         assertThat(without.getServer().getBean(MetricsEndpoint.class)).isNull();
     }
+
+    @Test
+    void theEndpointIsABeanOfJettyXml(@TempDir Path dir) throws Exception
+    {
+        // the snippet of docs/metrics.md, on a server that has the nserv beans
+        Path xml = dir.resolve("metrics.xml");
+        Files.writeString(xml, """
+            <?xml version="1.0"?>
+            <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
+            <Configure id="Server" class="org.eclipse.jetty.server.Server">
+              <Call name="addBean">
+                <Arg>
+                  <New id="MetricsEndpoint" class="dev.nserv.jetty.metrics.MetricsEndpoint">
+                    <Arg name="server"><Ref refid="Server"/></Arg>
+                    <Set name="host"><Property name="nserv.adminHost" default="127.0.0.1"/></Set>
+                    <Set name="port"><Property name="nserv.adminPort" default="0"/></Set>
+                  </New>
+                </Arg>
+              </Call>
+            </Configure>
+            """);
+        NservServer nserv = new ServerAssembler(LauncherOptions.parse("--port", "0", "--config", xml.toString())).assemble();
+        MetricsEndpoint metrics = nserv.getServer().getBean(MetricsEndpoint.class);
+        assertThat(metrics).isNotNull();
+        assertThat(metrics.getHost()).isEqualTo("127.0.0.1");
+        assertThat(dev.nserv.jetty.sockets.ListenerNames.names(nserv.getServer())).containsExactly("http", "admin");
+        nserv.start();
+        try
+        {
+            assertThat(metrics.getLocalPort()).isPositive();
+            assertThat(metrics.scrape()).contains("nserv_generation 1.0");
+        }
+        finally
+        {
+            nserv.stop();
+            assertThat(nserv.awaitStopped(java.time.Duration.ofSeconds(30))).isTrue();
+        }
+    }
 }
