@@ -59,6 +59,7 @@ public final class RestartSupport implements NservServer.StartHook, Restarter.Ev
         this.options = options;
         this.env = env;
         this.restarter = new Restarter(nserv, listeners, this);
+        restarter.setHistory(RestartHistory.inherited(env));
         this.handover = new Handover(nserv, restarter);
         restarter.setSuccessorCommand(options.getSuccessorCommand());
         restarter.setReadyTimeout(options.getReadyTimeout().toMillis());
@@ -170,7 +171,10 @@ public final class RestartSupport implements NservServer.StartHook, Restarter.Ev
             throw x;
         }
         if (handoff != null)
+        {
             handoff.commit(() -> restarter.state().predecessor(null));
+            restarter.getHistory().successorCommitted();
+        }
         // From here a successor serves alone: nothing below may abort its start, only be reported.
         for (HandoverParticipant participant : all())
         {

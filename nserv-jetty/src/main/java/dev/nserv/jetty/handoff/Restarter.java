@@ -58,6 +58,7 @@ public class Restarter implements RestartControl
     private volatile ClassDataArchives archives;
     private volatile Path controlSocket;
     private volatile HandoffServer current;
+    private volatile RestartHistory history = new RestartHistory();
 
     Restarter(NservServer nserv, InheritedListeners listeners, Events events)
     {
@@ -187,6 +188,19 @@ public class Restarter implements RestartControl
     }
 
     /**
+     * @return the committed and rolled-back restarts of this line of generations, for metrics
+     */
+    public RestartHistory getHistory()
+    {
+        return history;
+    }
+
+    void setHistory(RestartHistory inherited)
+    {
+        history = inherited;
+    }
+
+    /**
      * Rolls back a restart under way, unless the successor was already committed.
      * @param why the cause, for the report
      */
@@ -226,7 +240,18 @@ public class Restarter implements RestartControl
             if (controlSocket == null)
                 throw new IllegalStateException("cannot restart: the server has not finished starting");
             state.progress("starting a successor");
-            String summary = perform();
+            long began = System.nanoTime();
+            String summary;
+            try
+            {
+                summary = perform(System.currentTimeMillis());
+            }
+            catch (RestartFailedException | RuntimeException | Error x)
+            {
+                if (!state.isHandedOff())
+                    history.recordRolledBack(Duration.ofNanos(System.nanoTime() - began));
+                throw x;
+            }
             state.end("ok: " + summary);
             return summary;
         }
@@ -244,7 +269,7 @@ public class Restarter implements RestartControl
         }
     }
 
-    private String perform() throws RestartFailedException
+    private String perform(long startMillis) throws RestartFailedException
     {
         long started = System.nanoTime();
         int next = nserv.getGeneration() + 1;
@@ -256,7 +281,7 @@ public class Restarter implements RestartControl
             LOG.info("restart: generation {} {}", next, plan.description());
         OutputTail tail = new OutputTail(TAIL_LINES);
         HandoffServer handoff = before(() -> new HandoffServer(controlSocket.getParent()));
-        SuccessorProcess process = launch(plan == null ? command : plan.command(), plan == null ? "" : plan.envValue(), next, handoff, tail);
+        SuccessorProcess process = launch(plan == null ? command : plan.command(), plan == null ? "" : plan.envValue(), next, handoff, tail, startMillis);
         if (plan != null)
             cds.started(plan, process.pid());
         CompletableFuture<Void> watchdog = null;
@@ -298,6 +323,7 @@ public class Restarter implements RestartControl
         }
 
         long readyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        history.recordCommitted(Duration.ofNanos(System.nanoTime() - started));
         RestartState.Neighbour successor = new RestartState.Neighbour(next, process.pid(), handoff);
         state.successor(successor);
         events.handedOff(process.pid());
@@ -326,13 +352,14 @@ public class Restarter implements RestartControl
         T run() throws IOException;
     }
 
-    private SuccessorProcess launch(List<String> command, String cdsOptions, int next, HandoffServer handoff, OutputTail tail) throws RestartFailedException
+    private SuccessorProcess launch(List<String> command, String cdsOptions, int next, HandoffServer handoff, OutputTail tail, long startMillis) throws RestartFailedException
     {
         LOG.info("restart: starting generation {}: {}", next, CommandLineDisplay.of(command));
         try
         {
             Map<String, String> env = new HashMap<>(handoff.successorEnvironment(next));
             env.put(ClassDataArchives.ENV_OPTIONS, cdsOptions);
+            history.passTo(env, startMillis);
             return SuccessorProcess.start(command, env, tail);
         }
         catch (IOException x)

@@ -91,6 +91,11 @@ public class LauncherOptions
 
     boolean warmupFailRollback;
 
+    /** {@code --admin-port}: null when metrics are off. */
+    Integer adminPort;
+
+    String adminHost;
+
     /** Set by {@code --help}. */
     boolean helpRequested;
     /** Set by {@code --version}. */
@@ -142,6 +147,8 @@ public class LauncherOptions
             .option("--warmup-paths", "PATHS", "Requests a successor repeats in-process before it is ready, comma-separated: /path, GET /path or HEAD /path; 'none' for none (default: each webapp's root; a webapp may name its own in the init-param " + WarmUp.PATHS_PARAMETER + ").", v -> warmupPaths = WarmUpRequest.parseList(v).isEmpty() ? WarmUp.NONE : v)
             .option("--warmup-requests", "N", "Requests per warm-up path at most; 0 turns warm-up off (default: " + WarmUp.DEFAULT_REQUESTS + ").", v -> warmupRequests = CommandLineParser.integer(v))
             .option("--warmup-time", "DURATION", "Longest warm-up, also bounded by --ready-timeout; 0 turns warm-up off (default: " + WarmUp.DEFAULT_TIME_MS + "ms).", v -> warmupTime = Durations.parse(v))
+            .option("--admin-port", "PORT", "Serve /metrics (Prometheus) and the probes on PORT, a port of its own (0 for any free port); off by default.", v -> adminPort = CommandLineParser.integer(v))
+            .option("--admin-host", "ADDR", "Address of the admin port (default: 127.0.0.1).", v -> adminHost = v)
             .flag("--warmup-fail-rollback", "A failed warm-up request (not 2xx/3xx) makes the successor fail, so the restart rolls back (default: logged only).", () -> warmupFailRollback = true)
             .flag("--inherit-fd0", "Adopt the listening socket on fd 0 (inetd style) for the HTTP connector; an fd 0 that is not a listening TCP socket is then an error.", () -> inheritFd0 = true)
             .flag("--supervise", "Run a small supervisor that holds the listening sockets and the pid file and starts a new generation at once when the serving one dies (see docs/supervise.md).", () -> supervise = true)
@@ -189,6 +196,7 @@ public class LauncherOptions
         checkPort("--port", port);
         if (httpsPort != null)
             checkPort("--https-port", httpsPort);
+        checkAdmin();
         if (supervise && inheritFd0)
             throw new IllegalArgumentException("--supervise cannot adopt fd 0 (--inherit-fd0); use systemd socket activation (LISTEN_FDS) or let it bind --port");
         if (maxConnections < 1)
@@ -289,6 +297,33 @@ public class LauncherOptions
         }
         if (!java.nio.file.Files.isWritable(dir))
             throw new IllegalArgumentException(option + " " + dir + " is not writable (give a writable directory, or off)");
+    }
+
+    private void checkAdmin()
+    {
+        if (adminPort == null)
+        {
+            if (adminHost != null)
+                throw new IllegalArgumentException("--admin-host " + adminHost + " given without --admin-port PORT");
+            return;
+        }
+        checkPort("--admin-port", adminPort);
+        if (adminPort != 0 && (adminPort == port || adminPort.equals(httpsPort)))
+            throw new IllegalArgumentException("--admin-port " + adminPort + " is also the " + (adminPort == port ? "--port" : "--https-port") +
+                "; the admin port must be a port of its own (choose another, or 0 for any free port)");
+        if (adminHost != null)
+        {
+            if (adminHost.isBlank())
+                throw new IllegalArgumentException("--admin-host must be an address or host name, was empty");
+            try
+            {
+                java.net.InetAddress.getByName(adminHost);
+            }
+            catch (java.net.UnknownHostException x)
+            {
+                throw new IllegalArgumentException("--admin-host " + adminHost + " does not resolve (give an address such as 127.0.0.1)");
+            }
+        }
     }
 
     private static void checkPort(String option, int value)

@@ -15,6 +15,7 @@ import dev.nserv.jetty.ctl.Ctl;
 import dev.nserv.jetty.handoff.ClassDataArchives;
 import dev.nserv.jetty.handoff.RestartOptions;
 import dev.nserv.jetty.handoff.RestartSupport;
+import dev.nserv.jetty.metrics.AdminConnector;
 import dev.nserv.jetty.warmup.WarmUp;
 import dev.nserv.jetty.warmup.WarmUpParticipant;
 import dev.nserv.jetty.websocket.WebSocketCloser;
@@ -128,7 +129,9 @@ public final class Main
         Signals.handle("INT", stop);
         for (Connector connector : nserv.getServer().getConnectors())
         {
-            if (connector instanceof NetworkConnector network)
+            if (connector instanceof NetworkConnector network && options.adminPort != null && AdminConnector.NAME.equals(connector.getName()))
+                out.println("nserv: admin on http://" + (network.getHost() == null ? "0.0.0.0" : network.getHost()) + ":" + network.getLocalPort() + "/metrics");
+            else if (connector instanceof NetworkConnector network)
             {
                 String scheme = connector.getName().equals(ServerAssembler.HTTPS) ? "https" : "http";
                 String host = network.getHost() == null ? "0.0.0.0" : network.getHost();

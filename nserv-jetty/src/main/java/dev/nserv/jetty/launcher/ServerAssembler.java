@@ -13,6 +13,8 @@ import java.util.Map;
 
 import dev.nserv.jetty.DrainingDeployer;
 import dev.nserv.jetty.NservServer;
+import dev.nserv.jetty.metrics.AdminConnector;
+import dev.nserv.jetty.metrics.MetricsEndpoint;
 import dev.nserv.jetty.RedeployDrainingContexts;
 import dev.nserv.jetty.RequestHeaderDeadline;
 import dev.nserv.jetty.SocketActivationConnector;
@@ -144,6 +146,8 @@ final class ServerAssembler
         ids.put("WarmUp", warmUp);
 
         addSessions(server, ids);
+        if (options.adminPort != null)
+            addMetrics(server, ids);
         applyXml(ids);
         return nserv;
     }
@@ -235,6 +239,17 @@ final class ServerAssembler
         ids.put("Sessions", sessions);
     }
 
+    /** The admin port: last, in front of every handler set above; Micrometer is loaded only here. */
+    private void addMetrics(Server server, Map<String, Object> ids)
+    {
+        MetricsEndpoint metrics = new MetricsEndpoint(server);
+        metrics.setHost(options.adminHost != null ? options.adminHost : AdminConnector.DEFAULT_HOST);
+        metrics.setPort(options.adminPort);
+        server.addBean(metrics);
+        ids.put("MetricsEndpoint", metrics);
+        ids.put("adminConnector", metrics.getConnector());
+    }
+
     private static WebAppContext demoWebApp() throws IOException
     {
         Path dir = Files.createTempDirectory("nserv-demo-");
@@ -307,6 +322,10 @@ final class ServerAssembler
         properties.put("nserv.sessionStore", options.sessionStore);
         properties.put("nserv.warmupRequests", Integer.toString(options.warmupRequests));
         properties.put("nserv.warmupTime", Long.toString(options.warmupTime.toMillis()));
+        if (options.adminPort != null)
+            properties.put("nserv.adminPort", Integer.toString(options.adminPort));
+        if (options.adminHost != null)
+            properties.put("nserv.adminHost", options.adminHost);
         if (options.webapps != null)
             properties.put("nserv.webapps", options.webapps.toAbsolutePath().toString());
         return properties;
