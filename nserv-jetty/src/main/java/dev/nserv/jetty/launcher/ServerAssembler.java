@@ -145,6 +145,12 @@ final class ServerAssembler
         ids.put("WarmUp", warmUp);
 
         addSessions(server, ids);
+        if (options.accessLog != null)
+        {
+            org.eclipse.jetty.server.CustomRequestLog accessLog = dev.nserv.jetty.logging.AccessLogs.create(options.accessLog, options.accessLogFormat);
+            server.setRequestLog(accessLog);
+            ids.put("AccessLog", accessLog);
+        }
         applyXml(ids);
         return nserv;
     }
@@ -310,6 +316,10 @@ final class ServerAssembler
         properties.put("nserv.warmupTime", Long.toString(options.warmupTime.toMillis()));
         if (options.webapps != null)
             properties.put("nserv.webapps", options.webapps.toAbsolutePath().toString());
+        properties.put("nserv.logFormat", options.logFormat.toString());
+        if (options.accessLog != null)
+            properties.put("nserv.accessLog", options.accessLog.toAbsolutePath().toString());
+        properties.put("nserv.accessLogFormat", options.accessLogFormat);
         return properties;
     }
 
