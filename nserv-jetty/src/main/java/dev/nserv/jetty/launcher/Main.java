@@ -89,7 +89,8 @@ public final class Main
         boolean standardStreams = out == System.out && err == System.err;
         try
         {
-            if (standardStreams || options.logFile != null || options.logFormat != dev.nserv.jetty.logging.LogFormat.TEXT)
+            // a test running the launcher in its own JVM passes its own streams: its logging stays as it is
+            if (standardStreams || options.logFile != null)
             {
                 dev.nserv.jetty.logging.Logs.start(options.logFormat, options.logFile, ProcessHandle.current().pid(), dev.nserv.jetty.Generation.inherited());
                 if (standardStreams)

@@ -148,7 +148,8 @@ final class ServerAssembler
         if (options.accessLog != null)
         {
             org.eclipse.jetty.server.CustomRequestLog accessLog = dev.nserv.jetty.logging.AccessLogs.create(options.accessLog, options.accessLogFormat);
-            server.setRequestLog(accessLog);
+            server.addBean(accessLog);
+            server.setRequestLog(dev.nserv.jetty.logging.AccessLogs.networkOnly(accessLog));
             ids.put("AccessLog", accessLog);
         }
         applyXml(ids);

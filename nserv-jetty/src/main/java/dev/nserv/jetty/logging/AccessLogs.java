@@ -3,6 +3,8 @@ package dev.nserv.jetty.logging;
 import java.nio.file.Path;
 
 import org.eclipse.jetty.server.CustomRequestLog;
+import org.eclipse.jetty.server.LocalConnector;
+import org.eclipse.jetty.server.RequestLog;
 
 /**
  * The access log of the bundled server: Jetty's {@link CustomRequestLog} (format strings as documented there;
@@ -29,6 +31,21 @@ public final class AccessLogs
     {
         checkFormat(format);
         return new CustomRequestLog(new AppendingRequestLogWriter(file.toString()), format);
+    }
+
+    /**
+     * Leaves out requests that arrived on a {@link LocalConnector}: a successor's warm-up requests are sent
+     * in-process and no client made them. The delegate must be started on its own (e.g. as a bean of the server).
+     * @param delegate the access log
+     * @return a request log that passes only network requests on
+     */
+    public static RequestLog networkOnly(RequestLog delegate)
+    {
+        return (request, response) ->
+        {
+            if (!(request.getConnectionMetaData().getConnector() instanceof LocalConnector))
+                delegate.log(request, response);
+        };
     }
 
     /**

@@ -32,6 +32,8 @@ public final class JsonLogs
 {
     /** Log4j's SLF4J 2 provider, named in {@code slf4j.provider} for JSON logs. */
     public static final String LOG4J_PROVIDER = "org.apache.logging.slf4j.SLF4JServiceProvider";
+    /** Longest string value (message, stack trace), in characters; a longer one is cut and ends with {@code …}. */
+    public static final int MAX_STRING_LENGTH = 65_536;
 
     private JsonLogs()
     {
@@ -74,6 +76,20 @@ public final class JsonLogs
         return context;
     }
 
+    /**
+     * A logger context of its own with the JSON configuration, outside SLF4J; for tests of the layout.
+     * @param target where each event goes
+     * @param pid the pid field
+     * @param generation the generation field
+     * @return the started context; stop it when done
+     */
+    static LoggerContext newContext(OutputStream target, long pid, int generation)
+    {
+        LoggerContext context = new LoggerContext("nserv-json-" + System.nanoTime());
+        context.start(new JsonConfiguration(target, pid, generation));
+        return context;
+    }
+
     /** INFO and above of every logger to one appender with the JSON layout. */
     static final class JsonConfiguration extends AbstractConfiguration
     {
@@ -99,6 +115,7 @@ public final class JsonLogs
                 .setEventTemplate(eventTemplate(pid, generation))
                 .setEventDelimiter("\n")
                 .setLocationInfoEnabled(false)
+                .setMaxStringLength(MAX_STRING_LENGTH)
                 .build();
             Appender appender = OutputStreamAppender.newBuilder()
                 .setName("nserv-json")
