@@ -54,7 +54,8 @@ final class SuccessorProcess
         builder.redirectOutput(ProcessBuilder.Redirect.PIPE);
         builder.redirectError(ProcessBuilder.Redirect.PIPE);
         Process process = builder.start();
-        return new SuccessorProcess(process, tail, System.out, System.err);
+        // the whole-line streams, not System.out: with JSON logs that turns each line into an event of its own
+        return new SuccessorProcess(process, tail, dev.nserv.jetty.logging.StandardStreams.out(), dev.nserv.jetty.logging.StandardStreams.err());
     }
 
     private Thread pump(InputStream in, PrintStream target, int stream)
@@ -62,15 +63,18 @@ final class SuccessorProcess
         Thread thread = new Thread(() ->
         {
             byte[] buffer = new byte[8192];
+            // a read may end inside a line: pass on whole lines only, so that the successor's lines never mix
+            // with this generation's own
+            dev.nserv.jetty.logging.WholeLineOutputStream lines = new dev.nserv.jetty.logging.WholeLineOutputStream(target);
             try (in)
             {
                 int read;
                 while ((read = in.read(buffer)) >= 0)
                 {
                     tail.add(stream, buffer, 0, read);
-                    target.write(buffer, 0, read);
-                    target.flush();
+                    lines.write(buffer, 0, read);
                 }
+                lines.endLine();
             }
             catch (IOException x)
             {

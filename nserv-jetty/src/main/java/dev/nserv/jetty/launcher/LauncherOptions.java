@@ -65,6 +65,13 @@ public class LauncherOptions
 
     Path logFile;
 
+    /** {@code --log-format}: text (Jetty's lines, the default) or json. */
+    dev.nserv.jetty.logging.LogFormat logFormat = dev.nserv.jetty.logging.LogFormat.TEXT;
+    /** {@code --access-log}: the access log file, or null for none. */
+    Path accessLog;
+    /** {@code --access-log-format}: a CustomRequestLog format string. */
+    String accessLogFormat = org.eclipse.jetty.server.CustomRequestLog.EXTENDED_NCSA_FORMAT;
+
     Path controlSocket;
 
     List<String> successorCommand;
@@ -132,6 +139,9 @@ public class LauncherOptions
             .option("--key", "FILE", "PEM private key (PKCS#8, unencrypted) for HTTPS (with --cert).", v -> key = Path.of(v))
             .option("--config", "FILE.xml", "Jetty XmlConfiguration file applied after the flags; repeatable, applied in order.", v -> configs.add(Path.of(v)))
             .option("--log-file", "FILE", "Also append all output to FILE.", v -> logFile = Path.of(v))
+            .option("--log-format", "FORMAT", "text (Jetty's log lines on stderr) or json (one JSON object per line on stdout: time, level, logger, message, pid, generation, thread) (default: text).", v -> logFormat = dev.nserv.jetty.logging.LogFormat.parse(v))
+            .option("--access-log", "FILE", "Append one line per request to FILE, in --access-log-format (default: no access log).", v -> accessLog = Path.of(v))
+            .option("--access-log-format", "FORMAT", "Jetty CustomRequestLog format of --access-log lines (default: the NCSA combined format, " + org.eclipse.jetty.server.CustomRequestLog.EXTENDED_NCSA_FORMAT + ").", v -> accessLogFormat = dev.nserv.jetty.logging.AccessLogs.checkFormat(v))
             .option("--control-socket", "PATH", "Unix socket for ctl and restarts (default: derived from the HTTP port, see ctl --help).", v -> controlSocket = Path.of(v))
             .option("--successor-command", "ARG", "Command that starts the next generation on restart (default: this process's own command line).", v -> successorCommand = Arrays.asList(v.trim().split("\\s+")))
             .option("--ready-timeout", "DURATION", "Longest wait for a successor to become ready before rolling back (default: 60s).", v -> readyTimeout = Durations.parse(v))
@@ -164,10 +174,23 @@ public class LauncherOptions
      */
     static LauncherOptions parse(String... args)
     {
-        LauncherOptions options = new LauncherOptions();
-        options.parser().parse(args);
+        LauncherOptions options = parseUnchecked(args);
         if (!options.helpRequested && !options.versionRequested)
             options.validate();
+        return options;
+    }
+
+    /**
+     * Parses a command line without {@link #validate()}, which may load classes that log: the launcher starts
+     * logging in between, before the first logger exists.
+     * @param args the command line
+     * @return the options
+     * @throws IllegalArgumentException naming the option at fault
+     */
+    static LauncherOptions parseUnchecked(String... args)
+    {
+        LauncherOptions options = new LauncherOptions();
+        options.parser().parse(args);
         return options;
     }
 
@@ -247,6 +270,8 @@ public class LauncherOptions
         }
         if (cdsDir != null)
             checkDirectory("--cds-dir", cdsDir);
+        if (accessLog != null)
+            dev.nserv.jetty.logging.StandardStreams.checkWritable("--access-log", accessLog);
         for (Path config : configs)
         {
             if (!java.nio.file.Files.isReadable(config) || java.nio.file.Files.isDirectory(config))

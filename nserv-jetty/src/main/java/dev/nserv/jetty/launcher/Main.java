@@ -65,7 +65,7 @@ public final class Main
         LauncherOptions options;
         try
         {
-            options = LauncherOptions.parse(args);
+            options = LauncherOptions.parseUnchecked(args);
         }
         catch (IllegalArgumentException x)
         {
@@ -85,20 +85,42 @@ public final class Main
             return 0;
         }
 
-        NservServer nserv;
+        // Before any logger exists (validation loads Jetty classes that log): whole-line standard streams (with the
+        // --log-file copy), then the backend. Errors until the server is assembled still go to the plain stderr.
+        PrintStream plainErr = err;
+        boolean standardStreams = out == System.out && err == System.err;
         try
         {
-            // Before any logger exists, so that the logging backend writes through the tee.
-            if (options.logFile != null)
+            // a test running the launcher in its own JVM passes its own streams: its logging stays as it is
+            if (standardStreams || options.logFile != null)
             {
-                boolean standardStreams = out == System.out && err == System.err;
-                LogTee.install(options.logFile);
+                dev.nserv.jetty.logging.Logs.start(options.logFormat, options.logFile, ProcessHandle.current().pid(), dev.nserv.jetty.Generation.inherited());
                 if (standardStreams)
                 {
                     out = System.out;
                     err = System.err;
                 }
             }
+        }
+        catch (IOException | RuntimeException x)
+        {
+            plainErr.println("nserv: error: " + describe(x));
+            return EXIT_START_FAILED;
+        }
+        try
+        {
+            options.validate();
+        }
+        catch (IllegalArgumentException x)
+        {
+            plainErr.println("nserv: error: " + x.getMessage());
+            plainErr.println("Try 'java -jar nserv.jar --help'.");
+            return EXIT_USAGE;
+        }
+
+        NservServer nserv;
+        try
+        {
             if (options.supervise)
                 return SupervisedLaunch.run(options, out, err);
             nserv = new ServerAssembler(options).assemble();

@@ -20,6 +20,7 @@ import dev.nserv.jetty.RequestHeaderDeadline;
 import dev.nserv.jetty.SocketActivationConnector;
 import dev.nserv.jetty.TcpKeepAlive;
 import dev.nserv.jetty.ThrottledServerConnector;
+import dev.nserv.jetty.logging.AccessLogs;
 import dev.nserv.jetty.websocket.WebSocketCloser;
 import dev.nserv.jetty.session.PersistentSessions;
 import dev.nserv.jetty.warmup.WarmUp;
@@ -30,6 +31,7 @@ import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.jmx.MBeanContainer;
+import org.eclipse.jetty.server.CustomRequestLog;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -148,6 +150,13 @@ final class ServerAssembler
         addSessions(server, ids);
         if (options.adminPort != null)
             addMetrics(server, ids);
+        if (options.accessLog != null)
+        {
+            CustomRequestLog accessLog = AccessLogs.create(options.accessLog, options.accessLogFormat);
+            server.addBean(accessLog);
+            server.setRequestLog(AccessLogs.networkOnly(accessLog));
+            ids.put("AccessLog", accessLog);
+        }
         applyXml(ids);
         return nserv;
     }
@@ -328,6 +337,10 @@ final class ServerAssembler
             properties.put("nserv.adminHost", options.adminHost);
         if (options.webapps != null)
             properties.put("nserv.webapps", options.webapps.toAbsolutePath().toString());
+        properties.put("nserv.logFormat", options.logFormat.toString());
+        if (options.accessLog != null)
+            properties.put("nserv.accessLog", options.accessLog.toAbsolutePath().toString());
+        properties.put("nserv.accessLogFormat", options.accessLogFormat);
         return properties;
     }
 

@@ -1,0 +1,69 @@
+package dev.nserv.jetty.launcher;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Bad values of the log flags: one clear error line naming the value, before anything is served. */
+class LogOptionsTest
+{
+    @TempDir
+    Path tmp;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args)
+    {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String errText()
+    {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void unknownLogFormat()
+    {
+        assertThat(run("--log-format", "xml")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(errText()).startsWith("nserv: error: invalid value for option '--log-format': unknown log format 'xml': give text (Jetty's line format, the default) or json (one JSON object per line)\n");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
+    void accessLogInAMissingDirectory()
+    {
+        Path file = tmp.resolve("no-such-dir/access.log");
+        assertThat(run("--port", "0", "--access-log", file.toString())).isEqualTo(Main.EXIT_USAGE);
+        assertThat(errText()).startsWith("nserv: error: --access-log " + file + ": directory " + file.getParent() + " does not exist (create it or give another file)\n");
+        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("nserv: listening");
+    }
+
+    @Test
+    void accessLogThatIsADirectory()
+    {
+        assertThat(run("--port", "0", "--access-log", tmp.toString())).isEqualTo(Main.EXIT_USAGE);
+        assertThat(errText()).startsWith("nserv: error: --access-log " + tmp + " is a directory (give a file to append to)\n");
+    }
+
+    @Test
+    void badAccessLogFormat()
+    {
+        assertThat(run("--access-log-format", "%{client}a %{oops")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(errText()).startsWith("nserv: error: invalid value for option '--access-log-format': access log format '%{client}a %{oops' is not a CustomRequestLog format");
+    }
+
+    @Test
+    void helpListsTheLogFlags()
+    {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--log-format FORMAT").contains("--access-log FILE").contains("--access-log-format FORMAT");
+    }
+}
