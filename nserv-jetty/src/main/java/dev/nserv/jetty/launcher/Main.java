@@ -15,6 +15,7 @@ import dev.nserv.jetty.ctl.Ctl;
 import dev.nserv.jetty.handoff.ClassDataArchives;
 import dev.nserv.jetty.handoff.RestartOptions;
 import dev.nserv.jetty.handoff.RestartSupport;
+import dev.nserv.jetty.logging.XmlLogFormat;
 import dev.nserv.jetty.metrics.AdminConnector;
 import dev.nserv.jetty.warmup.WarmUp;
 import dev.nserv.jetty.warmup.WarmUpParticipant;
@@ -85,6 +86,16 @@ public final class Main
             return 0;
         }
 
+        try
+        {
+            // jetty.xml may set the format too; it must be known before the first logger, long before the files run
+            options.logFormat = XmlLogFormat.find(options.configs).orElse(options.logFormat);
+        }
+        catch (IllegalArgumentException x)
+        {
+            err.println("nserv: error: " + x.getMessage());
+            return EXIT_USAGE;
+        }
         // Before any logger exists (validation loads Jetty classes that log): whole-line standard streams (with the
         // --log-file copy), then the backend. Errors until the server is assembled still go to the plain stderr.
         PrintStream plainErr = err;

@@ -21,6 +21,8 @@ import dev.nserv.jetty.SocketActivationConnector;
 import dev.nserv.jetty.TcpKeepAlive;
 import dev.nserv.jetty.ThrottledServerConnector;
 import dev.nserv.jetty.logging.AccessLogs;
+import dev.nserv.jetty.logging.LogSettings;
+import dev.nserv.jetty.logging.XmlLogFormat;
 import dev.nserv.jetty.websocket.WebSocketCloser;
 import dev.nserv.jetty.session.PersistentSessions;
 import dev.nserv.jetty.warmup.WarmUp;
@@ -47,7 +49,7 @@ import org.eclipse.jetty.xml.XmlConfiguration;
  * Turns {@link LauncherOptions} into a configured, not yet started {@link NservServer}: connectors, webapps,
  * then the {@code --config} XML files in order ({@link #enableJmx} adds JMX once it runs). The XML files see these objects by id -- {@code Server},
  * {@code NservServer}, {@code ProbeHandler}, {@code DrainHandler}, {@code ConnectionDrainer}, {@code RequestHeaderDeadline},
- * {@code WebSocketCloser}, {@code Sessions}, {@code WarmUp} (the successor's {@link WarmUp}), {@code Contexts},
+ * {@code WebSocketCloser}, {@code Sessions}, {@code WarmUp} (the successor's {@link WarmUp}), {@code Logs}, {@code Contexts},
  * {@code httpConnector}, {@code httpsConnector} (when HTTPS is on), {@code httpKeepAlive} and {@code httpsKeepAlive}
  * (each connector's {@link TcpKeepAlive}) -- and the flags as properties named {@code nserv.*}.
  */
@@ -150,6 +152,7 @@ final class ServerAssembler
         addSessions(server, ids);
         if (options.adminPort != null)
             addMetrics(server, ids);
+        ids.put(XmlLogFormat.ID, new LogSettings(options.logFormat));
         if (options.accessLog != null)
         {
             CustomRequestLog accessLog = AccessLogs.create(options.accessLog, options.accessLogFormat);

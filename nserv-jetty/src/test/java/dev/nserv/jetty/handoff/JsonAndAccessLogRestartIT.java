@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * {@code --log-format json --access-log FILE} on the real nserv.jar under load across a {@code ctl restart}: both
+ * JSON logs (set in jetty.xml) and {@code --access-log FILE} on the real nserv.jar under load across a {@code ctl restart}: both
  * generations write the same stdout and the same access log, and neither holds a partial or mixed line.
  */
 class JsonAndAccessLogRestartIT
@@ -50,8 +50,15 @@ class JsonAndAccessLogRestartIT
     {
         Path socket = tmp.resolve("ctl.sock");
         Path accessLog = tmp.resolve("access.log");
+        // the format comes from jetty.xml (read before logging starts; the flag --log-format json does the same), the
+        // access log from the flag
+        Path config = tmp.resolve("logs.xml");
+        java.nio.file.Files.writeString(config, "<?xml version=\"1.0\"?>\n"
+            + "<!DOCTYPE Configure PUBLIC \"-//Jetty//Configure//EN\" \"https://jetty.org/configure_10_0.dtd\">\n"
+            + "<Configure id=\"Server\" class=\"org.eclipse.jetty.server.Server\">\n"
+            + "  <Ref refid=\"Logs\"><Set name=\"format\">json</Set></Ref>\n</Configure>\n");
         nserv.start(Map.of(), nserv.nserv("--host", "127.0.0.1", "--port", "0", "--control-socket", socket.toString(),
-            "--log-format", "json", "--access-log", accessLog.toString(), "--drain-timeout", "10s"));
+            "--config", config.toString(), "--access-log", accessLog.toString(), "--drain-timeout", "10s"));
         int port = nserv.awaitPort("http");
         long firstPid = nserv.first().orElseThrow().pid();
 

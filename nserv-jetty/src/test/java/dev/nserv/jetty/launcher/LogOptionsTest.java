@@ -61,6 +61,17 @@ class LogOptionsTest
     }
 
     @Test
+    void aLogFormatInJettyXmlThatIsNotALiteralIsOneErrorLine() throws java.io.IOException
+    {
+        Path config = tmp.resolve("logs.xml");
+        java.nio.file.Files.writeString(config, "<Configure id=\"Server\" class=\"org.eclipse.jetty.server.Server\"><Ref refid=\"Logs\">"
+            + "<Set name=\"format\"><Property name=\"fmt\"/></Set></Ref></Configure>");
+        assertThat(run("--port", "0", "--config", config.toString())).isEqualTo(Main.EXIT_USAGE);
+        assertThat(errText()).isEqualTo("nserv: error: --config " + config + ": the log format <Set name=\"format\"> holds <Property>, but it is read before any XML runs, so it must be a literal: text or json\n");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
     void helpListsTheLogFlags()
     {
         assertThat(run("--help")).isZero();
