@@ -42,8 +42,8 @@ public final class XmlLogFormat
      * @param files the {@code --config} files in the order they are applied; missing ones are skipped (the launcher
      *              reports them later)
      * @return the format the last file that sets one names, or empty
-     * @throws IllegalArgumentException naming the file and the problem: not well-formed XML, a value that is not a
-     *                                  literal, an unknown format
+     * @throws IllegalArgumentException naming the file and the problem: a value that is not a literal, an unknown
+     *                                  format (a file that is not well-formed XML is left to the launcher's report)
      */
     public static Optional<LogFormat> find(List<Path> files)
     {
@@ -68,7 +68,8 @@ public final class XmlLogFormat
         }
         catch (SAXException | IOException x)
         {
-            throw new IllegalArgumentException("--config " + file + " is not well-formed XML: " + x.getMessage());
+            // the launcher reports a broken or unreadable file when it applies the files, in its usual words
+            return Optional.empty();
         }
         Optional<LogFormat> found = Optional.empty();
         NodeList refs = document.getElementsByTagName("Ref");
