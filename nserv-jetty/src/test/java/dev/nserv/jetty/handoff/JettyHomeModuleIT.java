@@ -30,7 +30,6 @@ import static org.awaitility.Awaitility.await;
 class JettyHomeModuleIT
 {
     private static final Pattern LISTENING = Pattern.compile("generation (\\d+) pid (\\d+) listening on 127\\.0\\.0\\.1:(\\d+) \\(connector 'http'\\)");
-    private static final String ADD_OPENS = "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED";
 
     @TempDir
     Path tmp;
@@ -83,6 +82,9 @@ class JettyHomeModuleIT
 
         long pid2 = restart(socket, 2, "ctl", port, inode);
         assertThat(pid2).isNotEqualTo(first.pid());
+        // started without the opens, generation 1 gave its successor the opens right after the java program
+        String opens = "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED";
+        assertThat(Files.readString(Path.of("/proc/" + pid2 + "/cmdline")).split("\0")).containsSubsequence(java(), opens, "-jar");
         assertThat(first.waitFor(60, TimeUnit.SECONDS)).as("generation 1 ends after the handoff").isTrue();
         assertThat(first.exitValue()).isZero();
         long before = load.ok();
@@ -90,6 +92,7 @@ class JettyHomeModuleIT
 
         long pid3 = restart(socket, 3, "sighup", port, inode);
         assertThat(pid3).isNotEqualTo(pid2);
+        assertThat(Files.readString(Path.of("/proc/" + pid3 + "/cmdline")).split("\0")).filteredOn(opens::equals).hasSize(1);
         long before3 = load.ok();
         await().atMost(Duration.ofSeconds(30)).until(() -> load.ok() > before3 + 50);
         load.close();
@@ -122,11 +125,32 @@ class JettyHomeModuleIT
             .containsExactly("nserv: error: nserv.maxConnections=lots is not a whole number");
         assertThat(out).doesNotContain("Started", "Exception", "listening on");
 
-        Process opens = nserv.start(Map.of(), startJarWithoutOpens("jetty.http.host=127.0.0.1", "jetty.http.port=0", "nserv.preDrainDelay=-5"));
-        assertThat(opens.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(opens.exitValue()).isEqualTo(2);
-        await().atMost(Duration.ofSeconds(5)).until(() -> nserv.outputText().contains("nserv.preDrainDelay=-5"));
-        assertThat(nserv.outputText()).contains("nserv: error: nserv.preDrainDelay=-5 is too small: it must be at least 0 ms");
+    }
+
+    @Test
+    void systemdSocketWithoutTheOpensIsOneClearError() throws Exception
+    {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            port = probe.getLocalPort();
+        }
+        List<String> command = new ArrayList<>(List.of("/usr/bin/systemd-socket-activate", "-l", "127.0.0.1:" + port, "--fdname=http"));
+        command.addAll(startJar("jetty.http.host=127.0.0.1", "jetty.http.port=0"));
+        Process process = nserv.start(Map.of(), command);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !NservProcesses.listenInodes(port).isEmpty());
+        // the first connection starts the JVM, which must refuse to adopt fd 3 without the opens
+        try (java.net.Socket trigger = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port))
+        {
+            assertThat(trigger.isConnected()).isTrue();
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(process.exitValue()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> nserv.outputText().contains("nserv: error:"));
+        String out = nserv.outputText();
+        assertThat(out.lines().filter(l -> l.contains("nserv: error:"))).as(out).containsExactly(
+            "nserv: error: adopting the socket systemd passed (LISTEN_FDS) needs --add-opens java.base/sun.nio.ch=ALL-UNNAMED on the java command line (or in JDK_JAVA_OPTIONS)");
+        assertThat(out).doesNotContain("Exception", "\tat ", "listening on");
     }
 
     private long restart(Path socket, int generation, String trigger, int port, long inode) throws Exception
@@ -183,19 +207,12 @@ class JettyHomeModuleIT
         return port[0];
     }
 
-    /** java --add-opens ... -jar start.jar, with jetty.base given as a property: successors run the same line. */
+    /** java -jar start.jar as the issue gives it (no --add-opens), with jetty.base given as a property: successors run the same line. */
     private List<String> startJar(String... args)
     {
-        List<String> command = new ArrayList<>(List.of(java(), ADD_OPENS, "-XX:TieredStopAtLevel=1", "-Djetty.base=" + base));
+        List<String> command = new ArrayList<>(List.of(java(), "-XX:TieredStopAtLevel=1", "-Djetty.base=" + base));
         command.addAll(List.of("-jar", jettyHome.resolve("start.jar").toString()));
         command.addAll(List.of(args));
-        return command;
-    }
-
-    private List<String> startJarWithoutOpens(String... args)
-    {
-        List<String> command = startJar(args);
-        command.remove(ADD_OPENS);
         return command;
     }
 
