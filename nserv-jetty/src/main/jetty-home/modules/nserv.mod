@@ -4,7 +4,7 @@
 nserv: a throttled HTTP connector in place of the standard one (it provides "http"), a graceful drain with
 readiness and liveness probes, adoption of listening sockets (systemd LISTEN_FDS or the previous generation),
 zero-downtime restart by "ctl restart", SIGHUP or JMX, sd_notify and an optional pid file.
-Run with: java --add-opens java.base/sun.nio.ch=ALL-UNNAMED -jar $JETTY_HOME/start.jar
+Run with: java -jar $JETTY_HOME/start.jar
 (no [exec]: a forked JVM would break the inheritance of the listening sockets and the pid tracking).
 
 [tags]
@@ -31,7 +31,8 @@ etc/nserv-http.xml
 [ini-template]
 # tag::documentation[]
 ### nserv: throttled HTTP connector, drain, probes and zero-downtime restart
-## The java command line needs --add-opens java.base/sun.nio.ch=ALL-UNNAMED (socket handoff).
+## No JVM option is needed; only adopting a socket from systemd (LISTEN_FDS) or fd 0 needs
+## --add-opens java.base/sun.nio.ch=ALL-UNNAMED on the java command line (successors get it from nserv).
 
 ## The connector honours the properties of Jetty's "http" module:
 # jetty.http.host=0.0.0.0

@@ -125,6 +125,20 @@ class JettyHomeModuleIT
             .containsExactly("nserv: error: nserv.maxConnections=lots is not a whole number");
         assertThat(out).doesNotContain("Started", "Exception", "listening on");
 
+        // a failure of the server's start, here a port in use, is one line too
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            int marks = nserv.output().size();
+            Process busy = nserv.start(Map.of(), startJar("jetty.http.host=127.0.0.1", "jetty.http.port=" + taken.getLocalPort()));
+            assertThat(busy.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(busy.exitValue()).isEqualTo(1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> nserv.output().size() > marks && nserv.outputText().contains("Address already in use"));
+            List<String> after = nserv.output().subList(marks, nserv.output().size());
+            assertThat(after.stream().filter(l -> l.contains("nserv: error:"))).as("%s", after)
+                .containsExactly("nserv: error: Failed to bind to /127.0.0.1:" + taken.getLocalPort() + ": Address already in use");
+            assertThat(String.join("\n", after)).doesNotContain("Exception", "\tat ");
+        }
+
     }
 
     @Test
