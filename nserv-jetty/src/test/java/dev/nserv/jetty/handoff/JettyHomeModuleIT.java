@@ -40,6 +40,7 @@ class JettyHomeModuleIT
     private final Path demoWar = Path.of(System.getProperty("nserv.it.demoWar", "target/classes/dev/nserv/jetty/launcher/nserv-demo.war")).toAbsolutePath();
     private Path base;
     private HttpLoad load;
+    private SessionCounters counters;
 
     @BeforeEach
     void base() throws Exception
@@ -59,6 +60,8 @@ class JettyHomeModuleIT
     {
         if (load != null)
             load.close();
+        if (counters != null)
+            counters.close();
         nserv.saveOutput("JettyHomeModuleIT");
         nserv.close();
     }
@@ -69,8 +72,16 @@ class JettyHomeModuleIT
         Path socket = tmp.resolve("ctl.sock");
         Path pidFile = tmp.resolve("nserv.pid");
         Process first = nserv.start(Map.of(), startJar("jetty.http.host=127.0.0.1", "jetty.http.port=0",
-            "nserv.controlSocket=" + socket, "nserv.pidFile=" + pidFile, "nserv.maxConnections=500"));
+            "nserv.controlSocket=" + socket, "nserv.pidFile=" + pidFile, "nserv.maxConnections=500", "nserv.requestHeaderTimeout=1000"));
         int port = awaitListening(1);
+        // RequestHeaderDeadline: a client that sends no header is closed after nserv.requestHeaderTimeout
+        try (java.net.Socket silent = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port))
+        {
+            silent.setSoTimeout(15_000);
+            long connected = System.nanoTime();
+            assertThat(silent.getInputStream().read()).isEqualTo(-1);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connected)).isBetween(900L, 10_000L);
+        }
         List<Long> inodes = NservProcesses.listenInodes(port);
         assertThat(inodes).hasSize(1);
         long inode = inodes.get(0);
@@ -78,7 +89,9 @@ class JettyHomeModuleIT
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(pidFile) && Files.readString(pidFile).trim().equals(Long.toString(first.pid())));
 
         load = new HttpLoad(port, 2, 2);
-        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok() > 100);
+        // the demo's session counter: nserv.sessionStore=file (the default) under nserv.stateDir keeps every session
+        counters = new SessionCounters(new java.util.concurrent.atomic.AtomicReference<>(new int[]{port}), 1, 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok() > 100 && counters.ok() > 20);
 
         long pid2 = restart(socket, 2, "ctl", port, inode);
         assertThat(pid2).isNotEqualTo(first.pid());
@@ -100,6 +113,15 @@ class JettyHomeModuleIT
         assertThat(load.failures()).as("failed requests").isEmpty();
         assertThat(load.failed()).isZero();
         assertThat(load.servedBy()).as("pids that served").contains(first.pid(), pid2, pid3);
+        long counted = counters.ok();
+        await().atMost(Duration.ofSeconds(30)).until(() -> counters.ok() > counted + 20);
+        counters.close();
+        System.out.printf("jetty-home module IT: sessions %s%n", counters);
+        assertThat(counters.problems()).as("session problems").isEmpty();
+        assertThat(counters.failed()).isZero();
+        assertThat(counters.resets()).as("sessions lost").isZero();
+        assertThat(counters.lostIncrements()).isZero();
+        assertThat(base.resolve("nserv-state/sessions")).as("the default state directory under jetty.base").isDirectory();
         assertThat(Files.readString(pidFile).trim()).isEqualTo(Long.toString(pid3));
 
         // SIGTERM: nserv's graceful stop runs once, then the JVM exits (Jetty's shutdown hook finds it stopped)
@@ -124,6 +146,12 @@ class JettyHomeModuleIT
         assertThat(out.lines().filter(l -> l.contains("nserv.maxConnections"))).as(out)
             .containsExactly("nserv: error: nserv.maxConnections=lots is not a whole number");
         assertThat(out).doesNotContain("Started", "Exception", "listening on");
+
+        Process store = nserv.start(Map.of(), startJar("jetty.http.host=127.0.0.1", "jetty.http.port=0", "nserv.sessionStore=redis"));
+        assertThat(store.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(store.exitValue()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> nserv.outputText().contains("nserv.sessionStore=redis"));
+        assertThat(nserv.outputText()).contains("nserv: error: nserv.sessionStore=redis is not a session store: use file");
 
         // a failure of the server's start, here a port in use, is one line too
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
