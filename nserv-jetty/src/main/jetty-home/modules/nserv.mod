@@ -3,8 +3,9 @@
 [description]
 nserv: a throttled HTTP connector in place of the standard one (it provides "http"), a graceful drain with
 readiness and liveness probes, adoption of listening sockets (systemd LISTEN_FDS or the previous generation),
-zero-downtime restart by "ctl restart", SIGHUP or JMX, sd_notify and an optional pid file.
-Run with: java --add-opens java.base/sun.nio.ch=ALL-UNNAMED -jar $JETTY_HOME/start.jar
+zero-downtime restart by "ctl restart", SIGHUP or JMX, sd_notify and an optional pid file, a request header
+deadline and HTTP sessions that survive restarts.
+Run with: java -jar $JETTY_HOME/start.jar
 (no [exec]: a forked JVM would break the inheritance of the listening sockets and the pid tracking).
 
 [tags]
@@ -18,6 +19,7 @@ http
 [depend]
 server
 jmx
+sessions
 
 [lib]
 lib/http2/jetty-http2-common-${jetty.version}.jar
@@ -31,7 +33,8 @@ etc/nserv-http.xml
 [ini-template]
 # tag::documentation[]
 ### nserv: throttled HTTP connector, drain, probes and zero-downtime restart
-## The java command line needs --add-opens java.base/sun.nio.ch=ALL-UNNAMED (socket handoff).
+## No JVM option is needed; only adopting a socket from systemd (LISTEN_FDS) or fd 0 needs
+## --add-opens java.base/sun.nio.ch=ALL-UNNAMED on the java command line (successors get it from nserv).
 
 ## The connector honours the properties of Jetty's "http" module:
 # jetty.http.host=0.0.0.0
@@ -76,4 +79,16 @@ etc/nserv-http.xml
 
 ## File holding the pid of the generation that serves; empty for none.
 # nserv.pidFile=
+
+## Longest time, in ms, a client may take to send a request header (slowloris), and the same while the
+## connector is at nserv.maxConnections; at least 100.
+# nserv.requestHeaderTimeout=10000
+# nserv.requestHeaderTimeoutAtLimit=1000
+
+## Where HTTP sessions survive restarts: file (under nserv.stateDir), memory (lost on restart),
+## or a jdbc: URL shared by several servers.
+# nserv.sessionStore=file
+
+## Directory for state kept across restarts (sessions/); created if missing.
+# nserv.stateDir=${jetty.base}/nserv-state
 # end::documentation[]

@@ -274,7 +274,7 @@ public class Restarter implements RestartControl
         long started = System.nanoTime();
         int next = nserv.getGeneration() + 1;
         HandoffServer.Offer offer = before(() -> HandoffServer.Offer.of(nserv.getServer(), nserv.getGeneration(), controlSocket));
-        List<String> command = before(() -> successorCommand != null ? successorCommand : CurrentCommand.get());
+        List<String> command = before(() -> successorCommand != null ? successorCommand : SuccessorOpens.ownCommand(CurrentCommand.get()));
         ClassDataArchives cds = archives;
         ClassDataArchives.Plan plan = cds == null ? null : cds.plan(command, successorCommand == null);
         if (plan != null)
@@ -360,6 +360,7 @@ public class Restarter implements RestartControl
             Map<String, String> env = new HashMap<>(handoff.successorEnvironment(next));
             env.put(ClassDataArchives.ENV_OPTIONS, cdsOptions);
             history.passTo(env, startMillis);
+            SuccessorOpens.environment(command, env);
             return SuccessorProcess.start(command, env, tail);
         }
         catch (IOException x)

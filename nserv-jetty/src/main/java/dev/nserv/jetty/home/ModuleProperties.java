@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 import dev.nserv.jetty.OverloadPolicy;
+import dev.nserv.jetty.session.PersistentSessions;
 
 /**
  * Reads the {@code nserv.*} properties of the jetty-home module from their text, for {@code etc/nserv.xml}:
@@ -95,6 +96,53 @@ public final class ModuleProperties
     public static String file(String name, String value)
     {
         return orExit(() -> parseFile(name, value));
+    }
+
+    /**
+     * @param name the property's name, for the error
+     * @param value {@code file}, {@code memory} or a {@code jdbc:} URL
+     * @return the store, trimmed
+     */
+    public static String sessionStore(String name, String value)
+    {
+        return orExit(() -> parseSessionStore(name, value));
+    }
+
+    /**
+     * @param name the property's name, for the error
+     * @param value a directory, created at the start if missing; not a regular file
+     * @return its absolute path
+     */
+    public static String directory(String name, String value)
+    {
+        return orExit(() -> parseDirectory(name, value));
+    }
+
+    static String parseSessionStore(String name, String value)
+    {
+        String store = value == null ? "" : value.trim();
+        if (!store.equals(PersistentSessions.FILE) && !store.equals(PersistentSessions.MEMORY) && !store.startsWith("jdbc:"))
+            throw new IllegalArgumentException(name + "=" + value + " is not a session store: use file (under nserv.stateDir), memory (lost on restart) or a jdbc: URL such as jdbc:postgresql://host:5432/db");
+        return store;
+    }
+
+    static String parseDirectory(String name, String value)
+    {
+        String text = value == null ? "" : value.trim();
+        if (text.isEmpty())
+            throw new IllegalArgumentException(name + " is empty: name a directory, e.g. " + name + "=/var/lib/nserv");
+        Path dir;
+        try
+        {
+            dir = Path.of(text).toAbsolutePath();
+        }
+        catch (InvalidPathException x)
+        {
+            throw new IllegalArgumentException(name + "=" + value + " is not a valid path: " + x.getMessage(), x);
+        }
+        if (Files.exists(dir) && !Files.isDirectory(dir))
+            throw new IllegalArgumentException(name + "=" + value + " is a file, not a directory; name a directory");
+        return dir.toString();
     }
 
     static int parseCount(String name, String value, int min)

@@ -1,6 +1,6 @@
 package dev.nserv.jetty.home;
 
-import java.nio.channels.ServerSocketChannel;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -42,16 +42,16 @@ import org.slf4j.LoggerFactory;
 @ManagedObject("nserv in jetty-home: restart support, signals and exit")
 public class NservModule extends ContainerLifeCycle
 {
-    /** What the module needs on the java command line, as no module can add a JVM option without forking. */
-    public static final String ADD_OPENS = "--add-opens java.base/sun.nio.ch=ALL-UNNAMED";
+    /** The exit code when the server fails to start (with {@link #setExitWhenStopped exitWhenStopped}). */
+    public static final int EXIT_START_FAILED = 1;
     private static final Logger LOG = LoggerFactory.getLogger(NservModule.class);
 
+    private final Server server;
     private final NservServer nserv;
     private volatile String controlSocket;
     private volatile String pidFile;
     private volatile long readyTimeoutMs = RestartOptions.DEFAULT_READY_TIMEOUT.toMillis();
     private volatile boolean exitWhenStopped;
-    private volatile boolean requireOpens = true;
     private RestartSupport restartSupport;
 
     /**
@@ -61,6 +61,7 @@ public class NservModule extends ContainerLifeCycle
      */
     public NservModule(@Name("server") Server server)
     {
+        this.server = server;
         nserv = new NservServer(server);
         server.addEventListener(new LifeCycle.Listener()
         {
@@ -77,6 +78,7 @@ public class NservModule extends ContainerLifeCycle
                 if (event == server)
                     serving();
             }
+
         });
         // after this bean's listener, so that the restart support is installed when nserv runs its start hooks
         nserv.startWithServer();
@@ -159,22 +161,14 @@ public class NservModule extends ContainerLifeCycle
     /**
      * Ends the JVM with exit code 0 once nserv's graceful stop (a signal, {@code ctl stop}, JMX, or the end of a
      * generation after a restart) has finished, like the bundled launcher: no thread left behind by a webapp can
-     * keep a stopped generation alive. The module's XML turns it on.
+     * keep a stopped generation alive; and when the server fails to start, ends it with one line on stderr naming
+     * the failure ({@code nserv: error: ...}) and exit code {@value #EXIT_START_FAILED} in place of Jetty's stack
+     * trace. The module's XML turns it on.
      * @param exit true to exit; false (the default) for an embedded server whose program decides
      */
     public void setExitWhenStopped(boolean exit)
     {
         exitWhenStopped = exit;
-    }
-
-    /**
-     * Sets whether the start fails when {@code java.base/sun.nio.ch} is not open to nserv, which handing the
-     * listening sockets to a successor and adopting them need (see {@link #ADD_OPENS}).
-     * @param require true (the default) to fail the start with the fix; false to serve without zero-downtime restarts
-     */
-    public void setRequireOpens(boolean require)
-    {
-        requireOpens = require;
     }
 
     /**
@@ -187,14 +181,27 @@ public class NservModule extends ContainerLifeCycle
 
     private void install()
     {
-        if (!ServerSocketChannel.class.getModule().isOpen("sun.nio.ch", NservModule.class.getModule()))
+        try
         {
-            String message = "socket adoption and zero-downtime restart need " + ADD_OPENS + " on the java command line: java " + ADD_OPENS + " -jar $JETTY_HOME/start.jar";
-            if (requireOpens)
-                throw new IllegalStateException(message);
-            LOG.warn("{}; serving without them", message);
-            return;
+            installRestartSupport();
         }
+        finally
+        {
+            // after the restart support's listener, which reports a successor's failed start to its predecessor
+            server.addEventListener(new LifeCycle.Listener()
+            {
+                @Override
+                public void lifeCycleFailure(LifeCycle event, Throwable cause)
+                {
+                    if (event == server && exitWhenStopped)
+                        failed(cause);
+                }
+            });
+        }
+    }
+
+    private void installRestartSupport()
+    {
         RestartOptions options = new RestartOptions();
         options.setControlSocket(controlSocket == null ? null : Path.of(controlSocket));
         options.setPidFile(pidFile == null ? null : Path.of(pidFile));
@@ -203,6 +210,36 @@ public class NservModule extends ContainerLifeCycle
         restartSupport = RestartSupport.install(nserv, options)
             .addParticipant(new ControlSocketParticipant(options.getControlSocket()));
         SupervisorLink.fromEnvironment(System.getenv()).ifPresent(restartSupport::addParticipant);
+    }
+
+    /**
+     * Ends the JVM with one line naming what failed, instead of Jetty's stack trace of a failed start. It halts:
+     * the failing start holds the server's lifecycle lock, which Jetty's shutdown hook would wait for forever, and
+     * nothing has been served yet (the control socket and pid file come once the server has started).
+     */
+    private void failed(Throwable cause)
+    {
+        PrintStream err = System.err;
+        err.println("nserv: error: " + describe(cause));
+        err.flush();
+        System.out.flush();
+        Runtime.getRuntime().halt(EXIT_START_FAILED);
+    }
+
+    /** The messages along a failure's causes, each once: e.g. {@code Failed to bind to /0.0.0.0:8080: Address already in use}. */
+    static String describe(Throwable failure)
+    {
+        StringBuilder line = new StringBuilder();
+        for (Throwable x = failure; x != null; x = x.getCause() == x ? null : x.getCause())
+        {
+            String message = x.getMessage();
+            if (message == null || message.isBlank())
+                message = x.getClass().getSimpleName();
+            message = message.replaceAll("\\s*\\R\\s*", " ").trim();
+            if (line.indexOf(message) < 0)
+                line.append(line.length() == 0 ? "" : ": ").append(message);
+        }
+        return line.toString();
     }
 
     private void serving()

@@ -151,6 +151,8 @@ public final class InheritedListeners
         {
             throw new IOException("systemd socket activation: " + x.getMessage(), x);
         }
+        if (!plan.isEmpty() && !SocketFds.canWrapFds())
+            throw new IOException("adopting the socket systemd passed (LISTEN_FDS) needs " + SocketFds.ADD_OPENS + " on the java command line (or in JDK_JAVA_OPTIONS)");
         for (SystemdListeners.Assignment assignment : plan)
         {
             ServerSocketChannel channel = SocketFds.toServerSocketChannel(assignment.fd, assignment.label);
@@ -191,6 +193,8 @@ public final class InheritedListeners
             LOG.info("{} is a listening socket but every connector already adopted a systemd socket: fd 0 is left alone", FD0);
             return;
         }
+        if (!SocketFds.canWrapFds())
+            throw new IOException("adopting the listening socket on " + FD0 + " needs " + SocketFds.ADD_OPENS + " on the java command line (or in JDK_JAVA_OPTIONS)");
         // Never wrap fd 0 itself: closing that channel would put /dev/null on fds 0-2 (and lose the last log lines).
         int dup = SocketFds.dupCloexec(0);
         try

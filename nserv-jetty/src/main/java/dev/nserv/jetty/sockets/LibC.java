@@ -22,6 +22,7 @@ public interface LibC extends Library
     int EBADF = 9;
     int EAGAIN = 11;
     int ENOTSOCK = 88;
+    int ENOTCONN = 107;
 
     int AF_UNIX = 1;
     int AF_INET = 2;
@@ -73,6 +74,10 @@ public interface LibC extends Library
     long recvmsg(int fd, Pointer msghdr, int flags) throws LastErrorException;
 
     int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    int getsockname(int fd, Pointer addr, IntByReference addrlen) throws LastErrorException;
+
+    int getpeername(int fd, Pointer addr, IntByReference addrlen) throws LastErrorException;
 
     long sendto(int fd, Pointer buf, long len, int flags, Pointer addr, int addrlen) throws LastErrorException;
 }

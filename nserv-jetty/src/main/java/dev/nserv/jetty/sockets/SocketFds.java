@@ -23,16 +23,20 @@ import com.sun.jna.ptr.IntByReference;
  * <p>
  * The JDK has no public way to do either conversion, so this class uses the JDK-internal
  * {@code sun.nio.ch.ServerSocketChannelImpl(SelectorProvider, ProtocolFamily, FileDescriptor, boolean)}
- * constructor and {@code getFDVal()} by reflection. That needs
- * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} (nserv.jar's manifest carries
- * {@code Add-Opens: java.base/sun.nio.ch} for {@code java -jar}); without it every method fails with a
- * message that names the missing flag. Public only so that nserv's handoff package can share it; not an API for
- * applications.
+ * constructor and {@code getFDVal()} by reflection. That needs {@value #ADD_OPENS} (nserv.jar's manifest carries
+ * {@code Add-Opens: java.base/sun.nio.ch} for {@code java -jar}). Without it (jetty-home's start.jar), the fd of a
+ * socket channel is found in {@code /proc/self/fd} by its addresses instead ({@link #fdOf}), and wrapping an fd in a
+ * channel fails with a message that names the missing flag ({@link #canWrapFds()} tells beforehand). Public only so
+ * that nserv's handoff package can share it; not an API for applications.
  */
 public final class SocketFds
 {
+    /** The JVM option that opens the JDK's socket channel internals to nserv. */
+    public static final String ADD_OPENS = "--add-opens java.base/sun.nio.ch=ALL-UNNAMED";
+    /** The same option as one argument, e.g. for a java command line or {@code JDK_JAVA_OPTIONS}. */
+    public static final String ADD_OPENS_ARGUMENT = "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED";
     private static final String OPENS_HINT =
-        "start the JVM with --add-opens java.base/sun.nio.ch=ALL-UNNAMED (java -jar nserv.jar has it in its manifest)";
+        "start the JVM with " + ADD_OPENS + " (java -jar nserv.jar has it in its manifest)";
 
     private SocketFds()
     {
@@ -218,6 +222,8 @@ public final class SocketFds
     public static ServerSocketChannel toServerSocketChannel(int fd, String what) throws IOException
     {
         ProtocolFamily family = checkListeningTcp(fd, what);
+        if (!canWrapFds())
+            throw new IOException("adopting " + what + " needs " + ADD_OPENS + " on the java command line (or in JDK_JAVA_OPTIONS)");
         try
         {
             Method newFD = Class.forName("sun.nio.ch.IOUtil").getDeclaredMethod("newFD", int.class);
@@ -239,12 +245,47 @@ public final class SocketFds
     }
 
     /**
-     * The fd number behind a JDK socket channel (TCP or Unix domain, server or connected).
+     * The fd number behind a JDK socket channel (TCP or Unix domain, server or connected): read from the channel
+     * when {@link #canWrapFds()}, else found by {@link #fdByScan}.
+     * @param channel an open JDK NIO socket channel
+     * @return its fd
+     * @throws IOException when the channel is not a JDK socket channel, or its fd cannot be told apart
+     */
+    public static int fdOf(Channel channel) throws IOException
+    {
+        return canWrapFds() ? fdByReflection(channel) : ChannelFdScan.find(channel);
+    }
+
+    /**
+     * Tells whether {@code java.base/sun.nio.ch} is open to nserv ({@value #ADD_OPENS}), which
+     * {@link #toServerSocketChannel} needs; {@link #fdOf} works either way.
+     * @return true when fds can be wrapped in channels
+     */
+    public static boolean canWrapFds()
+    {
+        return ServerSocketChannel.class.getModule().isOpen("sun.nio.ch", SocketFds.class.getModule());
+    }
+
+    /**
+     * The fd behind a JDK socket channel found without the JDK's internals: the one socket fd of this process in
+     * {@code /proc/self/fd} whose addresses and listening state are the channel's. {@link #fdOf} uses it when
+     * {@link #canWrapFds()} is false.
+     * @param channel an open, bound {@link ServerSocketChannel} or {@link java.nio.channels.SocketChannel}
+     * @return its fd
+     * @throws IOException when no fd, or more than one, matches
+     */
+    public static int fdByScan(Channel channel) throws IOException
+    {
+        return ChannelFdScan.find(channel);
+    }
+
+    /**
+     * The fd behind a JDK socket channel, read with the JDK's {@code getFDVal()}; needs {@value #ADD_OPENS}.
      * @param channel an open JDK NIO socket channel
      * @return its fd
      * @throws IOException when the channel is not a JDK socket channel or sun.nio.ch is not open to nserv
      */
-    public static int fdOf(Channel channel) throws IOException
+    public static int fdByReflection(Channel channel) throws IOException
     {
         try
         {

@@ -30,7 +30,6 @@ import static org.awaitility.Awaitility.await;
 class JettyHomeModuleIT
 {
     private static final Pattern LISTENING = Pattern.compile("generation (\\d+) pid (\\d+) listening on 127\\.0\\.0\\.1:(\\d+) \\(connector 'http'\\)");
-    private static final String ADD_OPENS = "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED";
 
     @TempDir
     Path tmp;
@@ -41,6 +40,7 @@ class JettyHomeModuleIT
     private final Path demoWar = Path.of(System.getProperty("nserv.it.demoWar", "target/classes/dev/nserv/jetty/launcher/nserv-demo.war")).toAbsolutePath();
     private Path base;
     private HttpLoad load;
+    private SessionCounters counters;
 
     @BeforeEach
     void base() throws Exception
@@ -60,6 +60,8 @@ class JettyHomeModuleIT
     {
         if (load != null)
             load.close();
+        if (counters != null)
+            counters.close();
         nserv.saveOutput("JettyHomeModuleIT");
         nserv.close();
     }
@@ -70,8 +72,16 @@ class JettyHomeModuleIT
         Path socket = tmp.resolve("ctl.sock");
         Path pidFile = tmp.resolve("nserv.pid");
         Process first = nserv.start(Map.of(), startJar("jetty.http.host=127.0.0.1", "jetty.http.port=0",
-            "nserv.controlSocket=" + socket, "nserv.pidFile=" + pidFile, "nserv.maxConnections=500"));
+            "nserv.controlSocket=" + socket, "nserv.pidFile=" + pidFile, "nserv.maxConnections=500", "nserv.requestHeaderTimeout=1000"));
         int port = awaitListening(1);
+        // RequestHeaderDeadline: a client that sends no header is closed after nserv.requestHeaderTimeout
+        try (java.net.Socket silent = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port))
+        {
+            silent.setSoTimeout(15_000);
+            long connected = System.nanoTime();
+            assertThat(silent.getInputStream().read()).isEqualTo(-1);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connected)).isBetween(900L, 10_000L);
+        }
         List<Long> inodes = NservProcesses.listenInodes(port);
         assertThat(inodes).hasSize(1);
         long inode = inodes.get(0);
@@ -79,10 +89,15 @@ class JettyHomeModuleIT
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(pidFile) && Files.readString(pidFile).trim().equals(Long.toString(first.pid())));
 
         load = new HttpLoad(port, 2, 2);
-        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok() > 100);
+        // the demo's session counter: nserv.sessionStore=file (the default) under nserv.stateDir keeps every session
+        counters = new SessionCounters(new java.util.concurrent.atomic.AtomicReference<>(new int[]{port}), 1, 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok() > 100 && counters.ok() > 20);
 
         long pid2 = restart(socket, 2, "ctl", port, inode);
         assertThat(pid2).isNotEqualTo(first.pid());
+        // started without the opens, generation 1 gave its successor the opens right after the java program
+        String opens = "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED";
+        assertThat(Files.readString(Path.of("/proc/" + pid2 + "/cmdline")).split("\0")).containsSubsequence(java(), opens, "-jar");
         assertThat(first.waitFor(60, TimeUnit.SECONDS)).as("generation 1 ends after the handoff").isTrue();
         assertThat(first.exitValue()).isZero();
         long before = load.ok();
@@ -90,6 +105,7 @@ class JettyHomeModuleIT
 
         long pid3 = restart(socket, 3, "sighup", port, inode);
         assertThat(pid3).isNotEqualTo(pid2);
+        assertThat(Files.readString(Path.of("/proc/" + pid3 + "/cmdline")).split("\0")).filteredOn(opens::equals).hasSize(1);
         long before3 = load.ok();
         await().atMost(Duration.ofSeconds(30)).until(() -> load.ok() > before3 + 50);
         load.close();
@@ -97,6 +113,15 @@ class JettyHomeModuleIT
         assertThat(load.failures()).as("failed requests").isEmpty();
         assertThat(load.failed()).isZero();
         assertThat(load.servedBy()).as("pids that served").contains(first.pid(), pid2, pid3);
+        long counted = counters.ok();
+        await().atMost(Duration.ofSeconds(30)).until(() -> counters.ok() > counted + 20);
+        counters.close();
+        System.out.printf("jetty-home module IT: sessions %s%n", counters);
+        assertThat(counters.problems()).as("session problems").isEmpty();
+        assertThat(counters.failed()).isZero();
+        assertThat(counters.resets()).as("sessions lost").isZero();
+        assertThat(counters.lostIncrements()).isZero();
+        assertThat(base.resolve("nserv-state/sessions")).as("the default state directory under jetty.base").isDirectory();
         assertThat(Files.readString(pidFile).trim()).isEqualTo(Long.toString(pid3));
 
         // SIGTERM: nserv's graceful stop runs once, then the JVM exits (Jetty's shutdown hook finds it stopped)
@@ -122,11 +147,52 @@ class JettyHomeModuleIT
             .containsExactly("nserv: error: nserv.maxConnections=lots is not a whole number");
         assertThat(out).doesNotContain("Started", "Exception", "listening on");
 
-        Process opens = nserv.start(Map.of(), startJarWithoutOpens("jetty.http.host=127.0.0.1", "jetty.http.port=0", "nserv.preDrainDelay=-5"));
-        assertThat(opens.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(opens.exitValue()).isEqualTo(2);
-        await().atMost(Duration.ofSeconds(5)).until(() -> nserv.outputText().contains("nserv.preDrainDelay=-5"));
-        assertThat(nserv.outputText()).contains("nserv: error: nserv.preDrainDelay=-5 is too small: it must be at least 0 ms");
+        Process store = nserv.start(Map.of(), startJar("jetty.http.host=127.0.0.1", "jetty.http.port=0", "nserv.sessionStore=redis"));
+        assertThat(store.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(store.exitValue()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> nserv.outputText().contains("nserv.sessionStore=redis"));
+        assertThat(nserv.outputText()).contains("nserv: error: nserv.sessionStore=redis is not a session store: use file");
+
+        // a failure of the server's start, here a port in use, is one line too
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            int marks = nserv.output().size();
+            Process busy = nserv.start(Map.of(), startJar("jetty.http.host=127.0.0.1", "jetty.http.port=" + taken.getLocalPort()));
+            assertThat(busy.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(busy.exitValue()).isEqualTo(1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> nserv.output().size() > marks && nserv.outputText().contains("Address already in use"));
+            List<String> after = nserv.output().subList(marks, nserv.output().size());
+            assertThat(after.stream().filter(l -> l.contains("nserv: error:"))).as("%s", after)
+                .containsExactly("nserv: error: Failed to bind to /127.0.0.1:" + taken.getLocalPort() + ": Address already in use");
+            assertThat(String.join("\n", after)).doesNotContain("Exception", "\tat ");
+        }
+
+    }
+
+    @Test
+    void systemdSocketWithoutTheOpensIsOneClearError() throws Exception
+    {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            port = probe.getLocalPort();
+        }
+        List<String> command = new ArrayList<>(List.of("/usr/bin/systemd-socket-activate", "-l", "127.0.0.1:" + port, "--fdname=http"));
+        command.addAll(startJar("jetty.http.host=127.0.0.1", "jetty.http.port=0"));
+        Process process = nserv.start(Map.of(), command);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !NservProcesses.listenInodes(port).isEmpty());
+        // the first connection starts the JVM, which must refuse to adopt fd 3 without the opens
+        try (java.net.Socket trigger = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port))
+        {
+            assertThat(trigger.isConnected()).isTrue();
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(process.exitValue()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> nserv.outputText().contains("nserv: error:"));
+        String out = nserv.outputText();
+        assertThat(out.lines().filter(l -> l.contains("nserv: error:"))).as(out).containsExactly(
+            "nserv: error: adopting the socket systemd passed (LISTEN_FDS) needs --add-opens java.base/sun.nio.ch=ALL-UNNAMED on the java command line (or in JDK_JAVA_OPTIONS)");
+        assertThat(out).doesNotContain("Exception", "\tat ", "listening on");
     }
 
     private long restart(Path socket, int generation, String trigger, int port, long inode) throws Exception
@@ -183,19 +249,12 @@ class JettyHomeModuleIT
         return port[0];
     }
 
-    /** java --add-opens ... -jar start.jar, with jetty.base given as a property: successors run the same line. */
+    /** java -jar start.jar as the issue gives it (no --add-opens), with jetty.base given as a property: successors run the same line. */
     private List<String> startJar(String... args)
     {
-        List<String> command = new ArrayList<>(List.of(java(), ADD_OPENS, "-XX:TieredStopAtLevel=1", "-Djetty.base=" + base));
+        List<String> command = new ArrayList<>(List.of(java(), "-XX:TieredStopAtLevel=1", "-Djetty.base=" + base));
         command.addAll(List.of("-jar", jettyHome.resolve("start.jar").toString()));
         command.addAll(List.of(args));
-        return command;
-    }
-
-    private List<String> startJarWithoutOpens(String... args)
-    {
-        List<String> command = startJar(args);
-        command.remove(ADD_OPENS);
         return command;
     }
 

@@ -113,4 +113,38 @@ class SocketFdsTest
         assertThatThrownBy(() -> SocketFds.checkListeningTcp(999_999, "fd 999999"))
             .hasMessageContaining("fd 999999 is not an open file descriptor");
     }
+
+    @Test
+    void scanFindsTheSameFdAsReflectionForEveryKindOfChannel() throws Exception
+    {
+        assertThat(SocketFds.canWrapFds()).as("the tests run with the opens").isTrue();
+        ServerSocketChannel v4 = channels.listener();
+        ServerSocketChannel v6 = channels.track(ServerSocketChannel.open(StandardProtocolFamily.INET6));
+        v6.bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
+        ServerSocketChannel dual = channels.track(ServerSocketChannel.open());
+        dual.bind(new InetSocketAddress(0));
+        SocketChannel client = channels.track(SocketChannel.open(v4.getLocalAddress()));
+        SocketChannel accepted = channels.track(v4.accept());
+        ServerSocketChannel unix = channels.track(ServerSocketChannel.open(StandardProtocolFamily.UNIX));
+        unix.bind(UnixDomainSocketAddress.of(tmp.resolve("u.sock")));
+        SocketChannel unixClient = channels.track(SocketChannel.open(unix.getLocalAddress()));
+        SocketChannel unixAccepted = channels.track(unix.accept());
+        for (java.nio.channels.NetworkChannel channel : java.util.List.of(v4, v6, dual, client, accepted, unix, unixClient, unixAccepted))
+            assertThat(SocketFds.fdByScan(channel)).as("%s", channel).isEqualTo(SocketFds.fdByReflection(channel));
+    }
+
+    @Test
+    void scanRefusesToGuessBetweenTwoListenersOnOnePort() throws Exception
+    {
+        ServerSocketChannel first = channels.track(ServerSocketChannel.open(StandardProtocolFamily.INET));
+        first.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
+        first.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        ServerSocketChannel second = channels.track(ServerSocketChannel.open(StandardProtocolFamily.INET));
+        second.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
+        second.bind(first.getLocalAddress());
+        assertThatThrownBy(() -> SocketFds.fdByScan(second))
+            .isInstanceOf(IOException.class)
+            .hasMessageContaining("ambiguous")
+            .hasMessageContaining(SocketFds.ADD_OPENS);
+    }
 }

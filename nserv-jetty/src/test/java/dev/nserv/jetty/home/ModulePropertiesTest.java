@@ -46,4 +46,38 @@ class ModulePropertiesTest
         assertThatThrownBy(() -> ModuleProperties.parseFile("nserv.pidFile", tmp.toString()))
             .hasMessageStartingWith("nserv.pidFile=" + tmp + " is a directory");
     }
+
+    @Test
+    void sessionStoreAndStateDirectory() throws Exception
+    {
+        assertThat(ModuleProperties.parseSessionStore("nserv.sessionStore", " file ")).isEqualTo("file");
+        assertThat(ModuleProperties.parseSessionStore("nserv.sessionStore", "jdbc:postgresql://db/app")).isEqualTo("jdbc:postgresql://db/app");
+        assertThatThrownBy(() -> ModuleProperties.parseSessionStore("nserv.sessionStore", "redis"))
+            .hasMessage("nserv.sessionStore=redis is not a session store: use file (under nserv.stateDir), memory (lost on restart) or a jdbc: URL such as jdbc:postgresql://host:5432/db");
+        Path dir = java.nio.file.Files.createTempDirectory("nserv-state-test");
+        try
+        {
+            assertThat(ModuleProperties.parseDirectory("nserv.stateDir", dir.resolve("missing").toString())).isEqualTo(dir.resolve("missing").toString());
+            Path file = java.nio.file.Files.createFile(dir.resolve("f"));
+            assertThatThrownBy(() -> ModuleProperties.parseDirectory("nserv.stateDir", file.toString()))
+                .hasMessage("nserv.stateDir=" + file + " is a file, not a directory; name a directory");
+            assertThatThrownBy(() -> ModuleProperties.parseDirectory("nserv.stateDir", " "))
+                .hasMessageStartingWith("nserv.stateDir is empty: name a directory");
+            java.nio.file.Files.delete(file);
+        }
+        finally
+        {
+            java.nio.file.Files.delete(dir);
+        }
+    }
+
+    @Test
+    void startFailureIsDescribedByItsCausesOnce()
+    {
+        Exception bind = new java.io.IOException("Failed to bind to /127.0.0.1:8080", new java.net.BindException("Address already in use"));
+        assertThat(NservModule.describe(bind)).isEqualTo("Failed to bind to /127.0.0.1:8080: Address already in use");
+        Exception wrapped = new java.io.IOException("no socket", new java.io.IOException("no socket"));
+        assertThat(NservModule.describe(wrapped)).isEqualTo("no socket");
+        assertThat(NservModule.describe(new IllegalStateException())).isEqualTo("IllegalStateException");
+    }
 }
