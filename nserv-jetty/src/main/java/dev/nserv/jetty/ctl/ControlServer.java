@@ -63,6 +63,8 @@ public final class ControlServer implements Closeable
     /** How long a connection may take to send its command line. */
     private static final long READ_DEADLINE_MS = 1_000;
     private static final long CLOSE_WAIT_MS = 5_000;
+    /** How long the answer to a committed restart waits for the successor to take the socket path over. */
+    private static final long TAKEOVER_WAIT_MS = 5_000;
 
     /** Answers one command line. */
     public interface Handler
@@ -315,6 +317,8 @@ public final class ControlServer implements Closeable
         try
         {
             reply = handler.handle(line.trim());
+            if (line.trim().equals("restart") && !reply.isEmpty() && reply.get(0).startsWith("OK restarted"))
+                awaitSuccessorAtPath();
         }
         catch (RuntimeException x)
         {
@@ -322,6 +326,36 @@ public final class ControlServer implements Closeable
             reply = List.of("ERR " + x);
         }
         answer(client, reply);
+    }
+
+    /**
+     * After a committed restart, answers only once the successor has renamed its socket over the path (it does so
+     * right after COMMIT): otherwise an operator's next command, e.g. {@code ctl status} just after {@code ctl restart}
+     * returned, could still reach this draining generation and report the old pid.
+     */
+    private void awaitSuccessorAtPath()
+    {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TAKEOVER_WAIT_MS);
+        try
+        {
+            while (ownIdentity != null && ownIdentity.equals(identity(path)))
+            {
+                if (System.nanoTime() - deadline > 0)
+                {
+                    LOG.warn("the successor has not taken over the control socket {} after {} ms; answering the restart anyway", path, TAKEOVER_WAIT_MS);
+                    return;
+                }
+                Thread.sleep(5);
+            }
+        }
+        catch (IOException x)
+        {
+            // the path is gone or unreadable: nothing to wait for
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A connection whose command line has not arrived yet. */

@@ -77,6 +77,26 @@ class ControlServerTest
     }
 
     @Test
+    void aCommittedRestartIsAnsweredOnceTheSuccessorHoldsThePathSoTheNextCommandReachesIt() throws Exception
+    {
+        Path socket = tmp.resolve("ctl.sock");
+        start(socket, command -> command.equals("restart") ? List.of("OK restarted: generation 2") : List.of("server: one", "OK"));
+
+        java.util.concurrent.CompletableFuture<Integer> restart = java.util.concurrent.CompletableFuture.supplyAsync(() -> ctl("--socket", socket.toString(), "restart"));
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3)).until(() -> !restart.isDone());
+
+        // the successor publishes its own socket over the path, as ControlSocketParticipant does after COMMIT
+        ControlServer successor = new ControlServer(socket, command -> List.of("server: two", "OK"));
+        servers.add(successor);
+        successor.bindTemporary();
+        successor.publish();
+
+        assertThat(restart.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(Ctl.EXIT_OK);
+        assertThat(ctl("--socket", socket.toString(), "status")).isEqualTo(Ctl.EXIT_OK);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("server: two" + System.lineSeparator());
+    }
+
+    @Test
     void usageErrorsAndUnreachableServers()
     {
         assertThat(ctl()).isEqualTo(Ctl.EXIT_USAGE);
