@@ -13,12 +13,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.nserv.jetty.RawHttp;
 import dev.nserv.jetty.metrics.PrometheusText;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,7 +37,8 @@ import static org.awaitility.Awaitility.await;
  * 12.1.11, {@code start.jar --add-modules=nserv,ee10-deploy}, the demo WAR in webapps/, then start.jar run as a
  * child JVM: a restart by ctl and one by SIGHUP under load fail no request and keep the listening socket, SIGTERM
  * drains once and exits 0, and a bad nserv.* property ends the start with one line that names it. With the
- * nserv-metrics module the admin port's /metrics answers through a restart, from the same socket.
+ * nserv-metrics module the admin port's /metrics answers through a restart, from the same socket; with the
+ * nserv-deploy module a hot redeploy of the WAR waits for the old context's requests.
  */
 class JettyHomeModuleIT
 {
@@ -243,6 +247,79 @@ class JettyHomeModuleIT
             Matcher m = admin.matcher(nserv.outputText());
             return m.find() ? Integer.parseInt(m.group(1)) : -1;
         }, found -> found > 0);
+    }
+
+    @Test
+    void deployModuleDrainsTheOldContextOfAHotRedeploy() throws Exception
+    {
+        // an existing base: deployer-standard came with ee10-deploy; nserv-deploy provides "deployer" in its place
+        Files.delete(base.resolve("start.d/deployer-standard.ini"));
+        run(List.of(java(), "-jar", jettyHome.resolve("start.jar").toString(), "--add-modules=nserv-deploy"));
+        assertThat(base.resolve("start.d/nserv-deploy.ini")).exists();
+        nserv.start(Map.of(), startJar("jetty.http.host=127.0.0.1", "jetty.http.port=0", "jetty.deploy.scanInterval=1",
+            "nserv.controlSocket=" + tmp.resolve("ctl.sock")));
+        int port = awaitListening(1);
+        load = new HttpLoad(port, 1, 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok() > 100);
+
+        Path root = base.resolve("webapps/ROOT.war");
+        Path copy = tmp.resolve("ROOT-2.war");
+        Files.copy(root, copy);
+        try (java.nio.file.FileSystem zip = java.nio.file.FileSystems.newFileSystem(URI.create("jar:" + copy.toUri()), Map.of()))
+        {
+            Files.writeString(zip.getPath("redeploy.txt"), "copy 2\n");
+        }
+        Files.setLastModifiedTime(copy, java.nio.file.attribute.FileTime.from(Files.getLastModifiedTime(root).toInstant().plusSeconds(10)));
+        ExecutorService slowPool = Executors.newFixedThreadPool(16);
+        List<CompletableFuture<String>> slows = new ArrayList<>();
+        try
+        {
+            // /slow?ms=1500 requests every 250 ms from just before the swap until the old context is destroyed
+            slows.add(slow(port, slowPool));
+            Files.move(copy, root, StandardCopyOption.ATOMIC_MOVE);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (!nserv.outputText().contains("nserv demo: context destroyed") && System.nanoTime() < deadline && slows.size() < 400)
+            {
+                await().pollDelay(Duration.ofMillis(250)).atMost(Duration.ofSeconds(1)).until(() -> true);
+                slows.add(slow(port, slowPool));
+            }
+            List<String> results = new ArrayList<>();
+            for (CompletableFuture<String> slow : slows)
+                results.add(slow.get(60, TimeUnit.SECONDS));
+            long before = load.ok();
+            await().atMost(Duration.ofSeconds(30)).until(() -> load.ok() > before + 50);
+            load.close();
+            Matcher drained = Pattern.compile("redeploy: (\\d+) request\\(s\\) in flight ended after (\\d+) ms").matcher(nserv.outputText());
+            assertThat(drained.find()).as("the redeploy waited for the old context's requests: %s", nserv.outputText()).isTrue();
+            System.out.printf("jetty-home module IT, nserv-deploy: hot redeploy under load: %d requests ok, %d failed; %d slow requests, %d not 200; " +
+                "the old context's %s request(s) ended %s ms after the swap before it stopped%n", load.ok(), load.failed(), results.size(),
+                results.stream().filter(r -> !r.equals("200")).count(), drained.group(1), drained.group(2));
+            assertThat(nserv.outputText()).contains("nserv demo: context destroyed");
+            assertThat(results).as("slow requests across the redeploy").isNotEmpty().allMatch("200"::equals);
+            assertThat(Long.parseLong(drained.group(2))).isGreaterThanOrEqualTo(200);
+            assertThat(load.failures()).as("failed requests").isEmpty();
+            assertThat(load.failed()).isZero();
+        }
+        finally
+        {
+            slowPool.shutdownNow();
+            slowPool.awaitTermination(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static CompletableFuture<String> slow(int port, ExecutorService pool)
+    {
+        return CompletableFuture.supplyAsync(() ->
+        {
+            try (RawHttp client = new RawHttp(port))
+            {
+                return Integer.toString(client.get("/slow?ms=1500").status());
+            }
+            catch (java.io.IOException | RuntimeException x)
+            {
+                return x.toString();
+            }
+        }, pool);
     }
 
     @Test
