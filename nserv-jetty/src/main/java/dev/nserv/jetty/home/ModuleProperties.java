@@ -1,6 +1,8 @@
 package dev.nserv.jetty.home;
 
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -116,6 +118,50 @@ public final class ModuleProperties
     public static String directory(String name, String value)
     {
         return orExit(() -> parseDirectory(name, value));
+    }
+
+    /**
+     * @param name the property's name, for the error
+     * @param value a TCP port, 0 to 65535 (0 for any free port)
+     * @return the port
+     */
+    public static int port(String name, String value)
+    {
+        return orExit(() -> parsePort(name, value));
+    }
+
+    /**
+     * @param name the property's name, for the error
+     * @param value an address or a host name that resolves, or empty for every interface
+     * @return the host as given, trimmed, or {@code null} for every interface
+     */
+    public static String host(String name, String value)
+    {
+        return orExit(() -> parseHost(name, value));
+    }
+
+    static int parsePort(String name, String value)
+    {
+        long port = parseLong(name, value, "a port number");
+        if (port < 0 || port > 65535)
+            throw new IllegalArgumentException(name + "=" + value + " is not a port: it must be from 0 to 65535 (0 for any free port)");
+        return (int)port;
+    }
+
+    static String parseHost(String name, String value)
+    {
+        String host = value == null ? "" : value.trim();
+        if (host.isEmpty())
+            return null;
+        try
+        {
+            InetAddress.getByName(host);
+        }
+        catch (UnknownHostException x)
+        {
+            throw new IllegalArgumentException(name + "=" + value + " does not resolve: use an address such as 127.0.0.1, or an empty value for every interface", x);
+        }
+        return host;
     }
 
     static String parseSessionStore(String name, String value)

@@ -1,6 +1,10 @@
 package dev.nserv.jetty.handoff;
 
 import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -8,10 +12,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.nserv.jetty.RawHttp;
+import dev.nserv.jetty.metrics.PrometheusText;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +36,9 @@ import static org.awaitility.Awaitility.await;
  * The module for the official jetty-home: nserv-module.tar.gz unpacked into a fresh jetty-base of jetty-home
  * 12.1.11, {@code start.jar --add-modules=nserv,ee10-deploy}, the demo WAR in webapps/, then start.jar run as a
  * child JVM: a restart by ctl and one by SIGHUP under load fail no request and keep the listening socket, SIGTERM
- * drains once and exits 0, and a bad nserv.* property ends the start with one line that names it.
+ * drains once and exits 0, and a bad nserv.* property ends the start with one line that names it. With the
+ * nserv-metrics module the admin port's /metrics answers through a restart, from the same socket; with the
+ * nserv-deploy module a hot redeploy of the WAR waits for the old context's requests.
  */
 class JettyHomeModuleIT
 {
@@ -35,6 +48,7 @@ class JettyHomeModuleIT
     Path tmp;
 
     private final NservProcesses nserv = new NservProcesses();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Path jettyHome = Path.of(System.getProperty("nserv.it.jettyHome", "target/it-jetty-home/jetty-home-12.1.11")).toAbsolutePath();
     private final Path module = Path.of(System.getProperty("nserv.it.module", "target/nserv-module.tar.gz")).toAbsolutePath();
     private final Path demoWar = Path.of(System.getProperty("nserv.it.demoWar", "target/classes/dev/nserv/jetty/launcher/nserv-demo.war")).toAbsolutePath();
@@ -133,6 +147,179 @@ class JettyHomeModuleIT
         assertThat(after.stream().filter(l -> l.contains("nserv: stopped (generation 3, pid " + pid3 + ")"))).hasSize(1);
         assertThat(NservProcesses.listenInodes(port)).isEmpty();
         assertThat(nserv.livePids()).isEmpty();
+    }
+
+    @Test
+    void metricsModuleScrapesThroughACtlRestartOnTheSameAdminPort() throws Exception
+    {
+        run(List.of(java(), "-jar", jettyHome.resolve("start.jar").toString(), "--add-modules=nserv-metrics"));
+        assertThat(base.resolve("start.d/nserv-metrics.ini")).exists();
+        Path socket = tmp.resolve("ctl.sock");
+        nserv.start(Map.of(), startJar("jetty.http.host=127.0.0.1", "jetty.http.port=0", "nserv.adminPort=0", "nserv.controlSocket=" + socket));
+        int port = awaitListening(1);
+        int admin = awaitAdminListening(1);
+        assertThat(admin).isNotEqualTo(port);
+        List<Long> adminInodes = NservProcesses.listenInodes(admin);
+        assertThat(adminInodes).hasSize(1);
+        long inode = NservProcesses.listenInodes(port).get(0);
+
+        load = new HttpLoad(port, 2, 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok() > 100);
+        PrometheusText first = PrometheusText.parse(scrape(admin));
+        assertThat(first.value("nserv_generation")).isEqualTo(1.0);
+        assertThat(first.value("nserv_connections_active{connector=\"http\"}")).isNotNull();
+        assertThat(first.value("nserv_connections_active{connector=\"admin\"}")).isNotNull();
+        assertThat(first.value("nserv_restarts_total{outcome=\"committed\"}")).isEqualTo(0.0);
+        assertThat(first.hasFamily("jvm_memory_used_bytes")).isTrue();
+        assertThat(first.hasFamily("jetty_connections_current_connections")).isTrue();
+        // the demo WAR's ConcurrencyLimitFilter registers its MBean on the platform MBeanServer, in jetty-home too
+        assertThat(first.value("nserv_filter_limit{instance=\"1\",name=\"nserv-demo\"}")).isPositive();
+        assertThat(first.value("nserv_filter_accepted_total{instance=\"1\",name=\"nserv-demo\"}")).isPositive();
+
+        AtomicBoolean scraping = new AtomicBoolean(true);
+        AtomicInteger scrapes = new AtomicInteger();
+        AtomicInteger failedScrapes = new AtomicInteger();
+        CompletableFuture<Void> scraper = CompletableFuture.runAsync(() ->
+        {
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (scraping.get() && System.nanoTime() - deadline < 0 && scrapes.get() < 5_000)
+            {
+                try
+                {
+                    if (!scrape(admin).contains("nserv_generation"))
+                        failedScrapes.incrementAndGet();
+                }
+                catch (Exception | AssertionError x)
+                {
+                    failedScrapes.incrementAndGet();
+                }
+                scrapes.incrementAndGet();
+            }
+        });
+        restart(socket, 2, "ctl", port, inode);
+        PrometheusText second = await().atMost(Duration.ofSeconds(30))
+            .until(() -> PrometheusText.parse(scrape(admin)), text -> text.value("nserv_generation") == 2.0);
+        scraping.set(false);
+        scraper.get(60, TimeUnit.SECONDS);
+        long before = load.ok();
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok() > before + 50);
+        load.close();
+        assertThat(NservProcesses.listenInodes(admin)).as("the admin socket was handed over").isEqualTo(adminInodes);
+        assertThat(second.value("nserv_restarts_total{outcome=\"committed\"}")).isEqualTo(1.0);
+        assertThat(second.value("nserv_restarts_total{outcome=\"rolled_back\"}")).isEqualTo(0.0);
+        assertThat(second.hasFamily("jvm_memory_used_bytes")).isTrue();
+        assertThat(second.hasFamily("nserv_filter_limit")).isTrue();
+        System.out.printf("jetty-home module IT, nserv-metrics: %d requests ok, %d failed; %d scrapes through the restart, %d failed%n",
+            load.ok(), load.failed(), scrapes.get(), failedScrapes.get());
+        assertThat(load.failures()).as("failed requests").isEmpty();
+        assertThat(load.failed()).isZero();
+        assertThat(scrapes.get()).isPositive();
+        assertThat(failedScrapes.get()).as("failed scrapes of %d", scrapes.get()).isZero();
+    }
+
+    @Test
+    void badAdminPortIsOneClearError() throws Exception
+    {
+        run(List.of(java(), "-jar", jettyHome.resolve("start.jar").toString(), "--add-modules=nserv-metrics"));
+        Process process = nserv.start(Map.of(), startJar("jetty.http.host=127.0.0.1", "jetty.http.port=0", "nserv.adminPort=70000"));
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> nserv.outputText().contains("nserv: error:"));
+        String out = nserv.outputText();
+        assertThat(out.lines().filter(l -> l.contains("nserv: error:"))).as(out)
+            .containsExactly("nserv: error: nserv.adminPort=70000 is not a port: it must be from 0 to 65535 (0 for any free port)");
+        assertThat(out).doesNotContain("Exception", "listening on");
+    }
+
+    private String scrape(int admin) throws Exception
+    {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics"))
+            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
+    }
+
+    private int awaitAdminListening(int generation)
+    {
+        Pattern admin = Pattern.compile("generation " + generation + " pid \\d+ listening on 127\\.0\\.0\\.1:(\\d+) \\(connector 'admin'\\)");
+        return await().atMost(Duration.ofSeconds(90)).until(() ->
+        {
+            Matcher m = admin.matcher(nserv.outputText());
+            return m.find() ? Integer.parseInt(m.group(1)) : -1;
+        }, found -> found > 0);
+    }
+
+    @Test
+    void deployModuleDrainsTheOldContextOfAHotRedeploy() throws Exception
+    {
+        // an existing base: deployer-standard came with ee10-deploy; nserv-deploy provides "deployer" in its place
+        Files.delete(base.resolve("start.d/deployer-standard.ini"));
+        run(List.of(java(), "-jar", jettyHome.resolve("start.jar").toString(), "--add-modules=nserv-deploy"));
+        assertThat(base.resolve("start.d/nserv-deploy.ini")).exists();
+        nserv.start(Map.of(), startJar("jetty.http.host=127.0.0.1", "jetty.http.port=0", "jetty.deploy.scanInterval=1",
+            "nserv.controlSocket=" + tmp.resolve("ctl.sock")));
+        int port = awaitListening(1);
+        load = new HttpLoad(port, 1, 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok() > 100);
+
+        Path root = base.resolve("webapps/ROOT.war");
+        Path copy = tmp.resolve("ROOT-2.war");
+        Files.copy(root, copy);
+        try (java.nio.file.FileSystem zip = java.nio.file.FileSystems.newFileSystem(URI.create("jar:" + copy.toUri()), Map.of()))
+        {
+            Files.writeString(zip.getPath("redeploy.txt"), "copy 2\n");
+        }
+        Files.setLastModifiedTime(copy, java.nio.file.attribute.FileTime.from(Files.getLastModifiedTime(root).toInstant().plusSeconds(10)));
+        ExecutorService slowPool = Executors.newFixedThreadPool(16);
+        List<CompletableFuture<String>> slows = new ArrayList<>();
+        try
+        {
+            // /slow?ms=1500 requests every 250 ms from just before the swap until the old context is destroyed
+            slows.add(slow(port, slowPool));
+            Files.move(copy, root, StandardCopyOption.ATOMIC_MOVE);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (!nserv.outputText().contains("nserv demo: context destroyed") && System.nanoTime() < deadline && slows.size() < 400)
+            {
+                await().pollDelay(Duration.ofMillis(250)).atMost(Duration.ofSeconds(1)).until(() -> true);
+                slows.add(slow(port, slowPool));
+            }
+            List<String> results = new ArrayList<>();
+            for (CompletableFuture<String> slow : slows)
+                results.add(slow.get(60, TimeUnit.SECONDS));
+            long before = load.ok();
+            await().atMost(Duration.ofSeconds(30)).until(() -> load.ok() > before + 50);
+            load.close();
+            Matcher drained = Pattern.compile("redeploy: (\\d+) request\\(s\\) in flight ended after (\\d+) ms").matcher(nserv.outputText());
+            assertThat(drained.find()).as("the redeploy waited for the old context's requests: %s", nserv.outputText()).isTrue();
+            System.out.printf("jetty-home module IT, nserv-deploy: hot redeploy under load: %d requests ok, %d failed; %d slow requests, %d not 200; " +
+                "the old context's %s request(s) ended %s ms after the swap before it stopped%n", load.ok(), load.failed(), results.size(),
+                results.stream().filter(r -> !r.equals("200")).count(), drained.group(1), drained.group(2));
+            assertThat(nserv.outputText()).contains("nserv demo: context destroyed");
+            assertThat(results).as("slow requests across the redeploy").isNotEmpty().allMatch("200"::equals);
+            assertThat(Long.parseLong(drained.group(2))).isGreaterThanOrEqualTo(200);
+            assertThat(load.failures()).as("failed requests").isEmpty();
+            assertThat(load.failed()).isZero();
+        }
+        finally
+        {
+            slowPool.shutdownNow();
+            slowPool.awaitTermination(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static CompletableFuture<String> slow(int port, ExecutorService pool)
+    {
+        return CompletableFuture.supplyAsync(() ->
+        {
+            try (RawHttp client = new RawHttp(port))
+            {
+                return Integer.toString(client.get("/slow?ms=1500").status());
+            }
+            catch (java.io.IOException | RuntimeException x)
+            {
+                return x.toString();
+            }
+        }, pool);
     }
 
     @Test

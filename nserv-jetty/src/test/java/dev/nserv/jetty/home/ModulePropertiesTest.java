@@ -80,4 +80,19 @@ class ModulePropertiesTest
         assertThat(NservModule.describe(wrapped)).isEqualTo("no socket");
         assertThat(NservModule.describe(new IllegalStateException())).isEqualTo("IllegalStateException");
     }
+
+    @Test
+    void adminHostAndPort()
+    {
+        assertThat(ModuleProperties.parsePort("nserv.adminPort", " 9090 ")).isEqualTo(9090);
+        assertThat(ModuleProperties.parsePort("nserv.adminPort", "0")).isZero();
+        assertThat(ModuleProperties.parseHost("nserv.adminHost", "127.0.0.1")).isEqualTo("127.0.0.1");
+        assertThat(ModuleProperties.parseHost("nserv.adminHost", " ")).isNull();
+        assertThatThrownBy(() -> ModuleProperties.parsePort("nserv.adminPort", "70000"))
+            .hasMessage("nserv.adminPort=70000 is not a port: it must be from 0 to 65535 (0 for any free port)");
+        assertThatThrownBy(() -> ModuleProperties.parsePort("nserv.adminPort", "metrics"))
+            .hasMessage("nserv.adminPort=metrics is not a port number");
+        assertThatThrownBy(() -> ModuleProperties.parseHost("nserv.adminHost", "no-such-host.invalid"))
+            .hasMessageStartingWith("nserv.adminHost=no-such-host.invalid does not resolve: use an address such as 127.0.0.1");
+    }
 }

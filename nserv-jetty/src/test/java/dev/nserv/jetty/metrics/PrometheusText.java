@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * a {@code # TYPE} or a sample {@code name{label="value",...} number}, every sample's family must have been
  * declared by a {@code # TYPE} line, and no series may appear twice; anything else fails the parse.
  */
-final class PrometheusText
+public final class PrometheusText
 {
     private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})? (\\S+)");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\",?");
@@ -23,7 +23,7 @@ final class PrometheusText
     {
     }
 
-    static PrometheusText parse(String text)
+    public static PrometheusText parse(String text)
     {
         PrometheusText parsed = new PrometheusText();
         int number = 0;
@@ -81,12 +81,12 @@ final class PrometheusText
      * @param series a name with its labels as printed, e.g. {@code nserv_restarts_total{outcome="committed"}}
      * @return its value, or null when absent
      */
-    Double value(String series)
+    public Double value(String series)
     {
         return samples.get(series);
     }
 
-    boolean hasFamily(String prefix)
+    public boolean hasFamily(String prefix)
     {
         return samples.keySet().stream().anyMatch(key -> key.equals(prefix) || key.startsWith(prefix + "{"));
     }
