@@ -56,8 +56,10 @@ import org.slf4j.LoggerFactory;
  * cookie and {@code Connection: close}. By default each started context gets {@code GET <context path>/}; a context
  * names its own paths, relative to itself, or opts out with {@value #NONE}, in the context init-param or attribute
  * {@value #PATHS_PARAMETER}; {@link #setPaths(String)} replaces the default root requests with request paths of the
- * server. Requests go one at a time, round after round over all paths, until each was sent {@link #setRequests(int)}
- * times, or {@link #setTime(long)} passed, or the ready deadline is near, whichever comes first. A session that a
+ * server. Requests go one at a time, round after round over all paths, until the per-request latency has settled
+ * ({@link #setSettle(boolean)}), or each was sent {@link #setRequests(int)} times, or {@link #setTime(long)} passed, or
+ * the ready deadline is near, whichever comes first. Every other round goes over a private 127.0.0.1 socket connector
+ * that no client knows ({@link #setSocket(boolean)}), so that the socket I/O path warms up too. A session that a
  * warm-up response creates is invalidated at once. While it runs, the generation's network connectors stop
  * accepting, so new clients keep going to the previous generation. A failed request (a status other than 2xx/3xx, or no response) is
  * logged and ignored, unless {@link #setFailRollback(boolean)} makes it fatal.
