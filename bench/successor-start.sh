@@ -60,7 +60,8 @@ for i in 1 2 3 4 5 6 7 8; do
   restart cds >/dev/null; sleep 3
   [ "$i" -ge 3 ] && { compgen -G "$out/cds/*.jsa" || compgen -G "$out/cds/*.aot"; } >/dev/null && break
 done
-{ compgen -G "$out/cds/*.jsa" || compgen -G "$out/cds/*.aot"; } >/dev/null || { echo "no archive was created" >&2; exit 1; }
+stop_all() { for name in cds nocds; do "$java" -jar "$jar" ctl --socket "$PWD/$out/$name.sock" stop >/dev/null 2>&1 || true; done; }
+{ compgen -G "$out/cds/*.jsa" || compgen -G "$out/cds/*.aot"; } >/dev/null || { echo "no archive was created" >&2; stop_all; exit 1; }
 
 declare -a pj cs cw ns nw
 for i in $(seq 1 "$rounds"); do
