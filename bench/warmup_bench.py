@@ -12,7 +12,7 @@ the steady p99 is generation 1's last STEADY s before the first restart, and eac
 import os, subprocess, sys, time, socket, signal, re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-JAR = os.path.join(ROOT, "nserv-jetty", "target", "nserv.jar")
+JAR = os.environ.get("NSERV_JAR") or os.path.join(ROOT, "nserv-jetty", "target", "nserv.jar")
 THREADS, PAUSE_MS, RESTARTS, GAP, SETTLE, STEADY, WINDOW = 3, 10, 3, 8, 12, 5, 2.0
 
 

@@ -153,7 +153,7 @@ public class LauncherOptions
                     sessionStore = v.trim();
                 })
             .option("--cds-dir", "DIR|off", "Directory of the class-data archives successors start from (default: cds/ in the state directory); off starts them without.",
-                v -> { cdsOff = v.equals("off"); cdsDir = cdsOff ? null : Path.of(v); })
+                v -> { cdsOff = v.equals("off"); cdsDir = cdsOff ? null : Path.of(requireText(v, "a directory, or off")); })
             .option("--warmup-paths", "PATHS", "Requests a successor repeats in-process before it is ready, comma-separated: /path, GET /path or HEAD /path; 'none' for none (default: each webapp's root; a webapp may name its own in the init-param " + WarmUp.PATHS_PARAMETER + ").", v -> warmupPaths = WarmUpRequest.parseList(v).isEmpty() ? WarmUp.NONE : v)
             .option("--warmup-requests", "N", "Requests per warm-up path at most; 0 turns warm-up off (default: " + WarmUp.DEFAULT_REQUESTS + ").", v -> warmupRequests = CommandLineParser.integer(v))
             .option("--warmup-time", "DURATION", "Longest warm-up, also bounded by --ready-timeout; 0 turns warm-up off (default: " + WarmUp.DEFAULT_TIME_MS + "ms).", v -> warmupTime = Durations.parse(v))
@@ -355,5 +355,13 @@ public class LauncherOptions
     {
         if (value < 0 || value > 65535)
             throw new IllegalArgumentException(option + " must be from 0 to 65535, was " + value);
+    }
+
+    private static String requireText(String value, String what)
+    {
+        // Path.of("") is the working directory: an empty value (e.g. an unset shell variable) must not mean that
+        if (value.isBlank())
+            throw new IllegalArgumentException("the value is empty: give " + what);
+        return value;
     }
 }

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.nserv.jetty.NservServer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -54,8 +56,10 @@ import org.slf4j.LoggerFactory;
  * cookie and {@code Connection: close}. By default each started context gets {@code GET <context path>/}; a context
  * names its own paths, relative to itself, or opts out with {@value #NONE}, in the context init-param or attribute
  * {@value #PATHS_PARAMETER}; {@link #setPaths(String)} replaces the default root requests with request paths of the
- * server. Requests go one at a time, round after round over all paths, until each was sent {@link #setRequests(int)}
- * times, or {@link #setTime(long)} passed, or the ready deadline is near, whichever comes first. A session that a
+ * server. Requests go one at a time, round after round over all paths, until the per-request latency has settled
+ * ({@link #setSettle(boolean)}), or each was sent {@link #setRequests(int)} times, or {@link #setTime(long)} passed, or
+ * the ready deadline is near, whichever comes first. Every other round goes over a private 127.0.0.1 socket connector
+ * that no client knows ({@link #setSocket(boolean)}), so that the socket I/O path warms up too. A session that a
  * warm-up response creates is invalidated at once. While it runs, the generation's network connectors stop
  * accepting, so new clients keep going to the previous generation. A failed request (a status other than 2xx/3xx, or no response) is
  * logged and ignored, unless {@link #setFailRollback(boolean)} makes it fatal.
@@ -83,6 +87,8 @@ public class WarmUp extends ContainerLifeCycle
     public static final int DEFAULT_REQUESTS = 500;
     /** Default longest time, in ms, that a warm-up takes. */
     public static final long DEFAULT_TIME_MS = 1000;
+    /** Whether, by default, every other round goes over a private socket connector. */
+    public static final boolean DEFAULT_SOCKET = true;
 
     private static final Logger LOG = LoggerFactory.getLogger(WarmUp.class);
     private static final long REQUEST_TIMEOUT_MS = 10_000;
@@ -96,6 +102,8 @@ public class WarmUp extends ContainerLifeCycle
     private volatile long timeMs = DEFAULT_TIME_MS;
     private volatile boolean failRollback;
     private volatile boolean firstStart;
+    private volatile boolean socketPath = DEFAULT_SOCKET;
+    private volatile boolean settleRule = true;
 
     /**
      * What a warm-up did.
@@ -104,7 +112,7 @@ public class WarmUp extends ContainerLifeCycle
      * @param failed requests that failed
      * @param paths distinct requests in the plan
      * @param elapsed time spent
-     * @param stoppedBy why it stopped: {@code count}, {@code time}, {@code ready timeout}, {@code failure},
+     * @param stoppedBy why it stopped: {@code count}, {@code settled}, {@code time}, {@code ready timeout}, {@code failure},
      * {@code nothing to warm} or {@code disabled}
      */
     public record Result(int requests, int failed, int paths, Duration elapsed, String stoppedBy)
@@ -296,6 +304,46 @@ public class WarmUp extends ContainerLifeCycle
     }
 
     /**
+     * @return whether every other round goes over a private socket connector
+     */
+    @ManagedAttribute("Whether every other warm-up round goes over a private 127.0.0.1 socket connector")
+    public boolean isSocket()
+    {
+        return socketPath;
+    }
+
+    /**
+     * Makes every other round of requests go over a private connector on 127.0.0.1 (a port the kernel picks, the
+     * public connector's HTTP/1.1 factory, never added to the server, closed before READY), so that the socket I/O
+     * path warms up too; the other rounds go in-process. Without a plain HTTP network connector all go in-process.
+     * @param socket false to warm in-process only; the default is {@value #DEFAULT_SOCKET}
+     */
+    public void setSocket(boolean socket)
+    {
+        this.socketPath = socket;
+    }
+
+    /**
+     * @return whether the warm-up stops once its latency has settled
+     */
+    @ManagedAttribute("Whether the warm-up stops once its per-request latency has settled (count and time stay upper bounds)")
+    public boolean isSettle()
+    {
+        return settleRule;
+    }
+
+    /**
+     * Makes the warm-up stop before its count once the per-request latency has settled: three windows of 25
+     * requests in a row with a median within 1.2 times the best window's. On by default; off, it always runs to the
+     * count or the time bound.
+     * @param settle false to always send the full count
+     */
+    public void setSettle(boolean settle)
+    {
+        this.settleRule = settle;
+    }
+
+    /**
      * @param successor whether this generation was started by a restart
      * @return whether a warm-up runs for it
      */
@@ -340,63 +388,29 @@ public class WarmUp extends ContainerLifeCycle
         boolean deadlineFirst = untilDeadlineMs < budgetMs;
         long endNanos = started + TimeUnit.MILLISECONDS.toNanos(Math.max(0, Math.min(budgetMs, untilDeadlineMs)));
 
-        List<SessionManager> sessions = new ArrayList<>(server.getContainedBeans(SessionManager.class));
-        Map<Target, String> failures = new LinkedHashMap<>();
-        int sent = 0;
-        int failed = 0;
-        String stoppedBy = "count";
-        String fatal = null;
+        Run run = new Run(plan, perPath * plan.size(), endNanos, deadlineFirst);
         List<AbstractConnector> paused = pauseAccepting(server);
         LocalConnector local = new LocalConnector(server, new HttpConnectionFactory(httpConfiguration(server)));
+        PrivateConnector socket = null;
         try
         {
             local.start();
-            rounds:
-            for (int round = 0; round < perPath; round++)
-            {
-                for (Target target : plan)
-                {
-                    long leftNanos = endNanos - System.nanoTime();
-                    if (leftNanos <= 0)
-                    {
-                        stoppedBy = deadlineFirst ? "ready timeout" : "time";
-                        break rounds;
-                    }
-                    sent++;
-                    long waitMs = Math.min(REQUEST_TIMEOUT_MS, TimeUnit.NANOSECONDS.toMillis(leftNanos) + 1);
-                    String failure = send(local, target, sessions, waitMs);
-                    if (failure == null)
-                        continue;
-                    if (failure.equals(NO_RESPONSE) && waitMs < REQUEST_TIMEOUT_MS)
-                    {
-                        // cut by the time bound, not failed: the webapp finishes it in the background
-                        stoppedBy = deadlineFirst ? "ready timeout" : "time";
-                        break rounds;
-                    }
-                    if (failure.equals(NO_RESPONSE))
-                        failure = "gave no complete response within " + REQUEST_TIMEOUT_MS + " ms";
-                    failed++;
-                    if (failures.putIfAbsent(target, failure) == null)
-                        LOG.warn("warm-up: {} {}", target.request(), failure);
-                    if (failRollback)
-                    {
-                        fatal = "warm-up failed: " + target.request() + " " + failure;
-                        stoppedBy = "failure";
-                        break rounds;
-                    }
-                }
-            }
+            run.local = local;
+            if (socketPath)
+                run.socket = socket = openPrivateConnector();
+            // One request at a time: two threads sent no more requests per second on 2 cores shared with the
+            // previous generation (BENCHMARKS.md, "Successor warm-up").
+            run.work();
         }
         catch (Exception x)
         {
             // the local connector could not start: the server is not warmed, but it serves
-            failed++;
-            fatal = "warm-up failed: " + x;
-            stoppedBy = "failure";
+            run.fail("warm-up failed: " + x);
             LOG.warn("warm-up: cannot run", x);
         }
         finally
         {
+            close(socket);
             try
             {
                 local.stop();
@@ -407,10 +421,127 @@ public class WarmUp extends ContainerLifeCycle
             }
             resumeAccepting(server, paused);
         }
-        Result result = report(new Result(sent, failed, plan.size(), Duration.ofNanos(System.nanoTime() - started), stoppedBy));
+        if (LOG.isDebugEnabled())
+            LOG.debug("warm-up: median latency per {} requests (ms): {}", SettleRule.WINDOW, run.settle.curve());
+        Result result = report(new Result(run.sent.get(), run.failed.get(), plan.size(), Duration.ofNanos(System.nanoTime() - started), run.stoppedBy()));
+        String fatal = run.fatal;
         if (fatal != null && failRollback)
             throw new WarmUpFailedException(fatal);
         return result;
+    }
+
+    private PrivateConnector openPrivateConnector()
+    {
+        try
+        {
+            return PrivateConnector.open(server);
+        }
+        catch (Exception x)
+        {
+            // the in-process path still warms most of it
+            LOG.warn("warm-up: no private socket connector, warming in-process only: {}", x.toString());
+            return null;
+        }
+    }
+
+    private static void close(PrivateConnector socket)
+    {
+        if (socket == null)
+            return;
+        try
+        {
+            socket.close();
+        }
+        catch (Exception x)
+        {
+            LOG.debug("warm-up: stopping the private connector", x);
+        }
+    }
+
+    /** One warm-up's shared state: its worker threads take request numbers from one counter. */
+    private final class Run
+    {
+        private final List<Target> plan;
+        private final int total;
+        private final long endNanos;
+        private final boolean deadlineFirst;
+        private final List<SessionManager> sessions = new ArrayList<>(server.getContainedBeans(SessionManager.class));
+        private final Map<Target, String> failures = new LinkedHashMap<>();
+        private final SettleRule settle = new SettleRule();
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger sent = new AtomicInteger();
+        private final AtomicInteger failed = new AtomicInteger();
+        private final AtomicReference<String> stop = new AtomicReference<>();
+        private volatile LocalConnector local;
+        private volatile PrivateConnector socket;
+        private volatile String fatal;
+
+        private Run(List<Target> plan, int total, long endNanos, boolean deadlineFirst)
+        {
+            this.plan = plan;
+            this.total = total;
+            this.endNanos = endNanos;
+            this.deadlineFirst = deadlineFirst;
+        }
+
+        private String stoppedBy()
+        {
+            String why = stop.get();
+            return why == null ? "count" : why;
+        }
+
+        private void fail(String message)
+        {
+            failed.incrementAndGet();
+            fatal = message;
+            stop.compareAndSet(null, "failure");
+        }
+
+        private void work()
+        {
+            while (stop.get() == null)
+            {
+                int index = next.getAndIncrement();
+                if (index >= total)
+                    return;
+                long now = System.nanoTime();
+                long leftNanos = endNanos - now;
+                if (leftNanos <= 0)
+                {
+                    stop.compareAndSet(null, deadlineFirst ? "ready timeout" : "time");
+                    return;
+                }
+                Target target = plan.get(index % plan.size());
+                // every other round over the private socket, when there is one: the same paths both ways
+                PrivateConnector viaSocket = (index / plan.size()) % 2 == 1 ? socket : null;
+                sent.incrementAndGet();
+                long waitMs = Math.min(REQUEST_TIMEOUT_MS, TimeUnit.NANOSECONDS.toMillis(leftNanos) + 1);
+                String failure = send(local, viaSocket, target, sessions, waitMs);
+                if (failure == null)
+                {
+                    if (settle.add(System.nanoTime() - now) && settleRule)
+                        stop.compareAndSet(null, "settled");
+                    continue;
+                }
+                if (failure.equals(NO_RESPONSE) && waitMs < REQUEST_TIMEOUT_MS)
+                {
+                    // cut by the time bound, not failed: the webapp finishes it in the background
+                    stop.compareAndSet(null, deadlineFirst ? "ready timeout" : "time");
+                    return;
+                }
+                if (failure.equals(NO_RESPONSE))
+                    failure = "gave no complete response within " + REQUEST_TIMEOUT_MS + " ms";
+                synchronized (failures)
+                {
+                    if (failures.putIfAbsent(target, failure) == null)
+                        LOG.warn("warm-up: {} {}{}", target.request(), failure, viaSocket != null ? " (private socket)" : "");
+                }
+                if (failRollback)
+                    fail("warm-up failed: " + target.request() + " " + failure);
+                else
+                    failed.incrementAndGet();
+            }
+        }
     }
 
     private static Result report(Result result)
@@ -493,7 +624,7 @@ public class WarmUp extends ContainerLifeCycle
     }
 
     /** @return null when the request succeeded, else what went wrong */
-    private static String send(LocalConnector local, Target target, List<SessionManager> sessions, long timeoutMs)
+    private static String send(LocalConnector local, PrivateConnector socket, Target target, List<SessionManager> sessions, long timeoutMs)
     {
         WarmUpRequest request = target.request();
         boolean head = request.method().equals("HEAD");
@@ -503,10 +634,10 @@ public class WarmUp extends ContainerLifeCycle
             "User-Agent: nserv-warmup\r\n" +
             "Accept: */*\r\n" +
             "Connection: close\r\n\r\n";
-        LocalConnector.LocalEndPoint endPoint = local.executeRequest(raw);
+        LocalConnector.LocalEndPoint endPoint = socket == null ? local.executeRequest(raw) : null;
         try
         {
-            ByteBuffer bytes = endPoint.waitForResponse(head, timeoutMs, TimeUnit.MILLISECONDS);
+            ByteBuffer bytes = endPoint != null ? endPoint.waitForResponse(head, timeoutMs, TimeUnit.MILLISECONDS) : socket.exchange(raw, timeoutMs);
             if (bytes == null)
                 return NO_RESPONSE;
             HttpTester.Response response = head ? HttpTester.parseHeadResponse(bytes) : HttpTester.parseResponse(bytes);
@@ -524,7 +655,8 @@ public class WarmUp extends ContainerLifeCycle
         }
         finally
         {
-            endPoint.close();
+            if (endPoint != null)
+                endPoint.close();
         }
     }
 

@@ -175,6 +175,18 @@ class LauncherTest
         assertThat(run("--warmup-time", "soon")).isEqualTo(2);
         assertThat(errText()).startsWith("nserv: error: invalid value for option '--warmup-time': 'soon' is not a duration");
         err.reset();
+        assertThat(run("--warmup-requests", "abc")).isEqualTo(2);
+        assertThat(errText()).startsWith("nserv: error: invalid value for option '--warmup-requests': 'abc' is not an integer\n");
+        err.reset();
+
+        assertThat(run("--warmup-time", "-5ms")).isEqualTo(2);
+        assertThat(errText()).startsWith("nserv: error: invalid value for option '--warmup-time': '-5ms' is negative: a duration must be 0 or more\n");
+        err.reset();
+
+        assertThat(run("--cds-dir", "")).isEqualTo(2);
+        assertThat(errText()).startsWith("nserv: error: invalid value for option '--cds-dir': the value is empty: give a directory, or off\n");
+        err.reset();
+
         assertThat(run("--warmup-requests", "-1")).isEqualTo(2);
         assertThat(errText()).startsWith("nserv: error: --warmup-requests must be from 0 (off) to 1000000, was -1\n");
     }

@@ -36,6 +36,9 @@ class WarmUpTest
     /** Hits per "METHOD context-path servlet-path", with the warm-up header's value and the cookies seen. */
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
     private final List<String> headers = new CopyOnWriteArrayList<>();
+    /** The local port of each request ({@code 0} in-process) and the server's connectors as it was served. */
+    private final List<Integer> localPorts = new CopyOnWriteArrayList<>();
+    private final List<Integer> connectorCounts = new CopyOnWriteArrayList<>();
     private final AtomicInteger sessionsCreated = new AtomicInteger();
     private final AtomicInteger sessionsDestroyed = new AtomicInteger();
 
@@ -70,6 +73,8 @@ class WarmUpTest
         {
             hits.computeIfAbsent(request.getMethod() + " " + request.getContextPath() + request.getServletPath(), k -> new AtomicInteger()).incrementAndGet();
             headers.add(request.getHeader(WarmUp.HEADER) + "|" + request.getHeader("Cookie"));
+            localPorts.add(request.getLocalPort());
+            connectorCounts.add(server.getConnectors().length);
             if (session)
                 request.getSession(true).setAttribute("seen", Boolean.TRUE);
             if (sleepMs > 0)
@@ -130,6 +135,7 @@ class WarmUpTest
         warmUp.setPaths(paths);
         warmUp.setRequests(requests);
         warmUp.setTime(timeMs);
+        warmUp.setSettle(false); // exact counts; the settle rule has its own tests
         return warmUp;
     }
 
@@ -418,5 +424,97 @@ class WarmUpTest
         Instant jvmStart = Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
         assertThat(WarmUp.readyDeadline(Duration.ofSeconds(60))).isEqualTo(jvmStart.plusSeconds(30));
         assertThat(WarmUp.readyDeadline(Duration.ofSeconds(5))).isEqualTo(jvmStart.plusMillis(2500));
+    }
+
+    private ServerConnector publicConnector()
+    {
+        ServerConnector http = new ServerConnector(server);
+        http.setHost("127.0.0.1");
+        http.setPort(0);
+        server.addConnector(http);
+        return http;
+    }
+
+    @Test
+    void everyOtherRoundGoesOverAPrivateSocketThatIsClosedBeforeReadyAndThePublicPortSeesNone() throws Exception
+    {
+        NservServer nserv = new NservServer(server);
+        nserv.setHandler(contexts);
+        nserv.setGeneration(2);
+        ServerConnector http = publicConnector();
+        context("/app");
+        WarmUp warmUp = warmUp("/app/count, HEAD /app/moved", 10, 30_000);
+        assertThat(warmUp.isSocket()).isTrue(); // the default
+        server.addBean(warmUp);
+        server.start();
+        int publicPort = http.getLocalPort();
+
+        WarmUp.Result result = warmUp.beforeReady(FAR);
+
+        assertThat(result).isEqualTo(new WarmUp.Result(20, 0, 2, result.elapsed(), "count"));
+        assertThat(localPorts).hasSize(20).doesNotContain(publicPort);
+        List<Integer> socketPorts = localPorts.stream().filter(port -> port > 0).distinct().toList();
+        assertThat(socketPorts).hasSize(1); // one private connector
+        assertThat(localPorts.stream().filter(port -> port > 0).count()).isEqualTo(10); // every other round
+        assertThat(connectorCounts).containsOnly(1); // never added to the server
+        assertThat(server.getConnectors()).containsExactly(http);
+        assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", socketPorts.get(0)).close())
+            .isInstanceOf(java.net.ConnectException.class); // closed before READY
+        assertThat(http.isAccepting()).isTrue();
+    }
+
+    @Test
+    void withoutTheSocketOptionOrANetworkConnectorAllGoInProcess() throws Exception
+    {
+        publicConnector();
+        context("/app");
+        server.start();
+        WarmUp warmUp = warmUp("/app/count", 10, 30_000);
+        warmUp.setSocket(false);
+
+        warmUp.warm(FAR);
+
+        assertThat(localPorts).hasSize(10).containsOnly(0);
+    }
+
+    @Test
+    void aFailureOverThePrivateSocketIsLoggedAndCountedAndRollsBackOnlyWhenConfigured() throws Exception
+    {
+        publicConnector();
+        context("/app");
+        server.start();
+
+        WarmUp.Result result = warmUp("/app/fail", 4, 30_000).warm(FAR);
+
+        assertThat(result).isEqualTo(new WarmUp.Result(4, 4, 1, result.elapsed(), "count"));
+        assertThat(localPorts.stream().filter(port -> port > 0).count()).isEqualTo(2);
+
+        localPorts.clear();
+        WarmUp rollback = warmUp("/app/count, /app/fail", 4, 30_000);
+        rollback.setFailRollback(true);
+        assertThatThrownBy(() -> rollback.warm(FAR))
+            .isInstanceOf(WarmUpFailedException.class)
+            .hasMessage("warm-up failed: GET /app/fail answered 500");
+    }
+
+    @Test
+    void theSettleRuleStopsBeforeTheCountWhichStaysAnUpperBound() throws Exception
+    {
+        context("/app");
+        server.start();
+        WarmUp warmUp = warmUp("/app/count", 100_000, 30_000);
+        warmUp.setSettle(true);
+
+        WarmUp.Result result = warmUp.warm(FAR);
+
+        assertThat(result.stoppedBy()).isEqualTo("settled");
+        assertThat(result.requests()).isBetween(SettleRule.WINDOW * SettleRule.PATIENCE, 99_999);
+        assertThat(result.failed()).isZero();
+
+        WarmUp bounded = warmUp("/app/count", 10, 30_000);
+        bounded.setSettle(true);
+        WarmUp.Result few = bounded.warm(FAR);
+        assertThat(few.stoppedBy()).isEqualTo("count"); // fewer than the rule needs
+        assertThat(few.requests()).isEqualTo(10);
     }
 }
