@@ -2,6 +2,7 @@ package dev.nserv.jetty.logging;
 
 import java.nio.file.Path;
 
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.CustomRequestLog;
 import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.RequestLog;
@@ -34,8 +35,9 @@ public final class AccessLogs
     }
 
     /**
-     * Leaves out requests that arrived on a {@link LocalConnector}: a successor's warm-up requests are sent
-     * in-process and no client made them. The delegate must be started on its own (e.g. as a bean of the server).
+     * Leaves out a successor's warm-up requests, which no client made: those sent in-process (a
+     * {@link LocalConnector}) and those sent over the warm-up's private socket connector, which is never one of the
+     * server's connectors. The delegate must be started on its own (e.g. as a bean of the server).
      * @param delegate the access log
      * @return a request log that passes only network requests on
      */
@@ -43,9 +45,20 @@ public final class AccessLogs
     {
         return (request, response) ->
         {
-            if (!(request.getConnectionMetaData().getConnector() instanceof LocalConnector))
+            Connector connector = request.getConnectionMetaData().getConnector();
+            if (!(connector instanceof LocalConnector) && isServed(connector))
                 delegate.log(request, response);
         };
+    }
+
+    private static boolean isServed(Connector connector)
+    {
+        for (Connector served : connector.getServer().getConnectors())
+        {
+            if (served == connector)
+                return true;
+        }
+        return false;
     }
 
     /**
