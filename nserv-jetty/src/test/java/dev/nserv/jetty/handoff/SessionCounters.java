@@ -23,7 +23,7 @@ import dev.nserv.jetty.RawHttp;
  * an I/O error or a status other than 200 is a <em>failed</em> request. Nothing is excused.
  * <p>
  * A keep-alive client reuses its connection (one per port) until the server answers {@code Connection: close}; like
- * {@link HttpLoad} it checks a kept-alive connection before reusing it, so a connection the server closed while it
+ * {@link HttpLoad} it checks a kept-alive connection before reusing it ({@link KeptConnection}), so a connection the server closed while it
  * was idle is replaced before anything is written on it. A client may alternate its requests over several ports
  * (servers sharing a session store); the ports can change while it runs.
  */
@@ -67,7 +67,7 @@ final class SessionCounters implements AutoCloseable
     {
         final boolean keepAlive;
         final int index;
-        final Map<Integer, RawHttp> connections = new HashMap<>();
+        final Map<Integer, KeptConnection> connections = new HashMap<>();
         volatile String cookie;
         volatile String sessionId;
         volatile int count;
@@ -94,35 +94,23 @@ final class SessionCounters implements AutoCloseable
             }
             finally
             {
-                connections.values().forEach(SessionCounters::closeQuietly);
+                connections.values().forEach(KeptConnection::close);
             }
         }
 
         private void request(int port)
         {
-            RawHttp http = connections.remove(port);
+            KeptConnection connection = connections.computeIfAbsent(port, p -> new KeptConnection(p, () -> { }));
             try
             {
-                if (http != null && http.closedBeforeSend())
-                {
-                    // closed by the server while idle, and nothing was written on it: no request is lost
-                    closeQuietly(http);
-                    http = null;
-                }
-                if (http == null)
-                    http = new RawHttp(port);
-                RawHttp.Response response = cookie == null ? http.get("/counter") : http.get("/counter", "Cookie: JSESSIONID=" + cookie);
-                boolean close = !keepAlive || "close".equalsIgnoreCase(response.header("connection"));
-                if (close)
-                    closeQuietly(http);
-                else
-                    connections.put(port, http);
-                http = null;
+                RawHttp.Response response = cookie == null ? connection.get("/counter") : connection.get("/counter", "Cookie: JSESSIONID=" + cookie);
+                if (!keepAlive || "close".equalsIgnoreCase(response.header("connection")))
+                    connection.dropQuietly();
                 check(port, response);
             }
             catch (IOException | RuntimeException x)
             {
-                closeQuietly(http);
+                // get has dropped the connection of a request that failed
                 failed.incrementAndGet();
                 // the request may or may not have counted: the next answer only sets the baseline again
                 resync = true;
@@ -176,20 +164,6 @@ final class SessionCounters implements AutoCloseable
         {
             if (problems.size() < 30)
                 problems.add("client " + index + (keepAlive ? " (keep-alive)" : " (new connection)") + " at " + LocalTime.now() + ": " + message);
-        }
-    }
-
-    private static void closeQuietly(RawHttp http)
-    {
-        if (http == null)
-            return;
-        try
-        {
-            http.close();
-        }
-        catch (IOException ignored)
-        {
-            // test client
         }
     }
 
