@@ -2,12 +2,10 @@ package dev.nserv.jetty.handoff;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,28 +28,26 @@ final class HttpLoad implements AutoCloseable
     private static final Duration MAX_RUN = Duration.ofMinutes(3);
 
     private final int port;
-    private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong ok = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong staleConnections = new AtomicLong();
     private final List<String> failures = new CopyOnWriteArrayList<>();
     private final Set<Long> servedBy = ConcurrentHashMap.newKeySet();
-    private final List<Thread> threads = new ArrayList<>();
-    private final long deadline = System.nanoTime() + MAX_RUN.toNanos();
+    private final LoadThreads threads = new LoadThreads(MAX_RUN);
 
     HttpLoad(int port, int newConnectionClients, int keepAliveClients)
     {
         this.port = port;
         for (int i = 0; i < newConnectionClients; i++)
-            threads.add(new Thread(this::newConnectionClient, "load-new-" + i));
+            threads.add("load-new-" + i, this::newConnectionClient);
         for (int i = 0; i < keepAliveClients; i++)
-            threads.add(new Thread(this::keepAliveClient, "load-keepalive-" + i));
-        threads.forEach(Thread::start);
+            threads.add("load-keepalive-" + i, this::keepAliveClient);
+        threads.start();
     }
 
     private boolean go()
     {
-        return running.get() && System.nanoTime() < deadline;
+        return threads.go();
     }
 
     private void record(RawHttp.Response response)
@@ -149,15 +145,6 @@ final class HttpLoad implements AutoCloseable
     @Override
     public void close()
     {
-        running.set(false);
-        try
-        {
-            for (Thread thread : threads)
-                thread.join(40_000);
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-        }
+        threads.close();
     }
 }

@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -34,15 +33,13 @@ final class SessionCounters implements AutoCloseable
     private static final Duration MAX_RUN = Duration.ofMinutes(6);
 
     private final AtomicReference<int[]> ports;
-    private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong ok = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong resets = new AtomicLong();
     private final AtomicLong lostIncrements = new AtomicLong();
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private final List<Client> clients = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
-    private final long deadline = System.nanoTime() + MAX_RUN.toNanos();
+    private final LoadThreads threads = new LoadThreads(MAX_RUN);
 
     /**
      * Starts the clients.
@@ -57,9 +54,9 @@ final class SessionCounters implements AutoCloseable
         {
             Client client = new Client(i < keepAliveClients, i);
             clients.add(client);
-            threads.add(new Thread(client::run, "counter-" + (client.keepAlive ? "keepalive-" : "new-") + i));
+            threads.add("counter-" + (client.keepAlive ? "keepalive-" : "new-") + i, client::run);
         }
-        threads.forEach(Thread::start);
+        threads.start();
     }
 
     /** One client: one session, its last count, its connections. */
@@ -84,7 +81,7 @@ final class SessionCounters implements AutoCloseable
         {
             try
             {
-                while (running.get() && System.nanoTime() < deadline)
+                while (threads.go())
                 {
                     int[] now = ports.get();
                     int port = now[(int)(requests % now.length)];
@@ -216,16 +213,7 @@ final class SessionCounters implements AutoCloseable
     @Override
     public void close()
     {
-        running.set(false);
-        try
-        {
-            for (Thread thread : threads)
-                thread.join(40_000);
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-        }
+        threads.close();
     }
 
     @Override
