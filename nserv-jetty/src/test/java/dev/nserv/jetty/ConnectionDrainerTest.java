@@ -4,15 +4,11 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -21,9 +17,9 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.FutureCallback;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -35,11 +31,11 @@ import static org.awaitility.Awaitility.await;
  */
 class ConnectionDrainerTest
 {
-    private final ExecutorService clients = Executors.newCachedThreadPool();
-    private final CountDownLatch release = new CountDownLatch(1);
-    private final AtomicInteger blocked = new AtomicInteger();
-    private Server server;
-    private ServerConnector connector;
+    @RegisterExtension
+    final HeldRequestFixture fixture = new HeldRequestFixture();
+    private final ExecutorService clients = fixture.clients;
+    private final Server server = fixture.server;
+    private final ServerConnector connector = fixture.connector;
     private DrainHandler drain;
     private ConnectionDrainer drainer;
 
@@ -55,24 +51,24 @@ class ConnectionDrainerTest
             String path = Request.getPathInContext(request);
             if (!path.equals("/block") && !path.equals("/stream"))
             {
-                response.write(true, bytes("ok\n"), callback);
+                response.write(true, HeldRequestFixture.bytes("ok\n"), callback);
                 return true;
             }
             long tickMs = path.equals("/stream") ? 200 : 30_000;
-            blocked.incrementAndGet();
+            fixture.holding();
             clients.execute(() ->
             {
                 try
                 {
-                    for (int ticks = 0; !release.await(tickMs, TimeUnit.MILLISECONDS); ticks++)
+                    for (int ticks = 0; !fixture.awaitRelease(tickMs); ticks++)
                     {
                         if (ticks == 150)
                             throw new IllegalStateException("never released");
                         FutureCallback written = new FutureCallback();
-                        response.write(false, bytes("tick\n"), written);
+                        response.write(false, HeldRequestFixture.bytes("tick\n"), written);
                         written.get(5, TimeUnit.SECONDS);
                     }
-                    response.write(true, bytes("released\n"), callback);
+                    response.write(true, HeldRequestFixture.bytes("released\n"), callback);
                 }
                 catch (Exception x)
                 {
@@ -83,56 +79,15 @@ class ConnectionDrainerTest
         }
     }
 
-    private static ByteBuffer bytes(String text)
-    {
-        return ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
-    }
-
     @BeforeEach
     void start() throws Exception
     {
-        server = new Server();
-        // one acceptor, so that what parking does to it is deterministic
-        connector = new ServerConnector(server, 1, 1);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
         drain = new DrainHandler(new BlockingHandler());
         server.setHandler(drain);
         drainer = new ConnectionDrainer(server, drain);
         server.addBean(drainer, true);
         server.setStopTimeout(30_000);
         server.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception
-    {
-        release.countDown();
-        server.stop();
-        clients.shutdownNow();
-    }
-
-    private Future<RawHttp.Response> blockOne(String path)
-    {
-        Future<RawHttp.Response> response = clients.submit(() ->
-        {
-            try (RawHttp http = new RawHttp(connector.getLocalPort()))
-            {
-                return http.get(path);
-            }
-        });
-        await().atMost(Duration.ofSeconds(10)).until(() -> blocked.get() == 1);
-        return response;
-    }
-
-    private Future<?> stopInBackground()
-    {
-        return clients.submit(() ->
-        {
-            server.stop();
-            return null;
-        });
     }
 
     @Test
@@ -166,13 +121,13 @@ class ConnectionDrainerTest
     @Test
     void handoffCallWaitsAtMostTheKeepAliveWaitForABusyConnection() throws Exception
     {
-        Future<RawHttp.Response> held = blockOne("/stream");
+        Future<RawHttp.Response> held = fixture.holdOne("/stream");
 
         long began = System.nanoTime();
         assertThat(drainer.closeKeptAliveConnections()).as("the connection of the held request").isEqualTo(1);
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began)).isGreaterThanOrEqualTo(drainer.getKeepAliveCloseWait());
 
-        release.countDown();
+        fixture.release();
         RawHttp.Response response = held.get(10, TimeUnit.SECONDS);
         assertThat(response.status()).isEqualTo(200);
         // committed before the call: it could not get Connection: close, and it ends whole
@@ -185,8 +140,8 @@ class ConnectionDrainerTest
         try (RawHttp idle = new RawHttp(connector.getLocalPort()))
         {
             assertThat(idle.get("/").status()).isEqualTo(200);
-            Future<RawHttp.Response> held = blockOne("/block");
-            Future<?> stopped = stopInBackground();
+            Future<RawHttp.Response> held = fixture.holdOne("/block");
+            Future<?> stopped = fixture.stopInBackground();
             await().atMost(Duration.ofSeconds(10)).until(drainer::isShutdown);
 
             // Longer than the 1 s grace: the idle connection stays while a request is in flight, and the quiet
@@ -195,7 +150,7 @@ class ConnectionDrainerTest
                 .until(() -> connector.getConnectedEndPoints().size() == 2);
 
             long releasedAt = System.nanoTime();
-            release.countDown();
+            fixture.release();
             RawHttp.Response response = held.get(10, TimeUnit.SECONDS);
             assertThat(response.status()).isEqualTo(200);
             assertThat(response.body()).isEqualTo("released\n");
@@ -217,7 +172,7 @@ class ConnectionDrainerTest
             // Jetty finishes the exchange a moment after the client has read the response; a stop that begins before
             // that makes Jetty close the connection itself (not persistent while shutting down): wait it out first
             await().pollDelay(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> drain.getRequestsInFlight() == 0);
-            Future<?> stopped = stopInBackground();
+            Future<?> stopped = fixture.stopInBackground();
             assertThat(idle.isClosedByServer()).isTrue();
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - usedAt)).isGreaterThanOrEqualTo(1400);
             stopped.get(10, TimeUnit.SECONDS);

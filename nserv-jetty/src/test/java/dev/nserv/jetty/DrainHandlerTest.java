@@ -1,15 +1,9 @@
 package dev.nserv.jetty;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -18,9 +12,9 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.util.Callback;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -57,11 +51,10 @@ class DrainHandlerTest
         }
     }
 
-    private final ExecutorService clients = Executors.newCachedThreadPool();
-    private final CountDownLatch release = new CountDownLatch(1);
-    private final AtomicInteger blocked = new AtomicInteger();
-    private Server server;
-    private ServerConnector connector;
+    @RegisterExtension
+    final HeldRequestFixture fixture = new HeldRequestFixture();
+    private final Server server = fixture.server;
+    private final ServerConnector connector = fixture.connector;
     private DrainHandler drain;
     private ContextHandler context;
 
@@ -74,7 +67,7 @@ class DrainHandlerTest
             String path = Request.getPathInContext(request);
             switch (path)
             {
-                case "/succeed" -> response.write(true, ByteBuffer.wrap("ok\n".getBytes(StandardCharsets.US_ASCII)), callback);
+                case "/succeed" -> response.write(true, HeldRequestFixture.bytes("ok\n"), callback);
                 case "/throw" -> throw new IllegalStateException("thrown by the test handler");
                 case "/fail" -> callback.failed(new IllegalStateException("failed by the test handler"));
                 case "/fail-then-throw" ->
@@ -83,24 +76,7 @@ class DrainHandlerTest
                     callback.failed(failure);
                     throw failure;
                 }
-                case "/block" ->
-                {
-                    blocked.incrementAndGet();
-                    clients.execute(() ->
-                    {
-                        try
-                        {
-                            if (release.await(30, TimeUnit.SECONDS))
-                                response.write(true, ByteBuffer.wrap("released\n".getBytes(StandardCharsets.US_ASCII)), callback);
-                            else
-                                callback.failed(new IllegalStateException("never released"));
-                        }
-                        catch (InterruptedException x)
-                        {
-                            callback.failed(x);
-                        }
-                    });
-                }
+                case "/block" -> fixture.answerWhenReleased(response, callback, "released\n");
                 default ->
                 {
                     return false;
@@ -113,13 +89,8 @@ class DrainHandlerTest
     @BeforeEach
     void start() throws Exception
     {
-        server = new Server();
-        connector = new ServerConnector(server, 1, 1);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
         // This test is about the handler: keep Jetty's shutdown idle timeout out of the way.
         connector.setShutdownIdleTimeout(-1);
-        server.addConnector(connector);
         context = new ContextHandler(new ExitHandler(), "/");
         drain = new DrainHandler(context);
         server.setHandler(drain);
@@ -127,32 +98,11 @@ class DrainHandlerTest
         server.start();
     }
 
-    @AfterEach
-    void stop() throws Exception
-    {
-        release.countDown();
-        server.stop();
-        clients.shutdownNow();
-    }
-
-    private RawHttp.Response get(String path) throws Exception
-    {
-        return RawHttp.getOnce(connector.getLocalPort(), path);
-    }
-
-    private Future<RawHttp.Response> blockOne()
-    {
-        int before = blocked.get();
-        Future<RawHttp.Response> response = clients.submit(() -> get("/block"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> blocked.get() == before + 1);
-        return response;
-    }
-
     @ParameterizedTest
     @EnumSource(Exit.class)
     void requestEndsAndIsCountedOnceWithoutADrain(Exit exit) throws Exception
     {
-        RawHttp.Response response = get(exit.path);
+        RawHttp.Response response = fixture.get(exit.path);
 
         assertThat(response.status()).isEqualTo(exit.status);
         await().atMost(Duration.ofSeconds(5)).until(() -> drain.getRequestsInFlight() == 0);
@@ -164,18 +114,18 @@ class DrainHandlerTest
     @EnumSource(Exit.class)
     void requestDuringTheDrainIsServedNotRefusedAndTheDrainEndsWithTheLastRequest(Exit exit) throws Exception
     {
-        Future<RawHttp.Response> held = blockOne();
+        Future<RawHttp.Response> held = fixture.holdOne("/block");
         CompletableFuture<Void> drained = drain.shutdown();
         assertThat(drain.isDraining()).isTrue();
         assertThat(context.getAttribute(DrainHandler.DRAINING_ATTRIBUTE)).isEqualTo(Boolean.TRUE);
 
-        RawHttp.Response response = get(exit.path);
+        RawHttp.Response response = fixture.get(exit.path);
 
         assertThat(response.status()).as("served as usual, never 503").isEqualTo(exit.status);
         await().atMost(Duration.ofSeconds(5)).until(() -> drain.getRequestsInFlight() == 1);
         assertThat(drained).as("the held request is still in flight").isNotDone();
 
-        release.countDown();
+        fixture.release();
         assertThat(held.get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
         assertThat(drained.get(10, TimeUnit.SECONDS)).isNull();
         assertThat(drain.getRequestsInFlight()).isZero();
@@ -196,12 +146,8 @@ class DrainHandlerTest
         try
         {
             assertThat(keptAlive.get(Exit.SUCCEED.path).status()).isEqualTo(200);
-            Future<RawHttp.Response> held = blockOne();
-            Future<?> stopped = clients.submit(() ->
-            {
-                server.stop();
-                return null;
-            });
+            Future<RawHttp.Response> held = fixture.holdOne("/block");
+            Future<?> stopped = fixture.stopInBackground();
             await().atMost(Duration.ofSeconds(10)).until(drain::isDraining);
 
             RawHttp.Response during = keptAlive.get(Exit.SUCCEED.path);
@@ -212,7 +158,7 @@ class DrainHandlerTest
             keptAlive.close();
             assertThat(stopped).as("the stop waits for the held request").isNotDone();
 
-            release.countDown();
+            fixture.release();
             assertThat(held.get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
             stopped.get(10, TimeUnit.SECONDS);
             assertThat(drain.getRequestsInFlight()).isZero();
@@ -232,6 +178,6 @@ class DrainHandlerTest
         server.start();
 
         assertThat(drain.isDraining()).isFalse();
-        assertThat(get(Exit.SUCCEED.path).status()).isEqualTo(200);
+        assertThat(fixture.get(Exit.SUCCEED.path).status()).isEqualTo(200);
     }
 }

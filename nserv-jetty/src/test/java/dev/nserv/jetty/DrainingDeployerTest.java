@@ -1,29 +1,23 @@
 package dev.nserv.jetty;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.deploy.Deployer;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.util.Callback;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -36,12 +30,11 @@ import static org.awaitility.Awaitility.await;
  */
 class DrainingDeployerTest
 {
-    private final ExecutorService clients = Executors.newCachedThreadPool();
-    private final CountDownLatch release = new CountDownLatch(1);
-    private final AtomicInteger held = new AtomicInteger();
+    @RegisterExtension
+    final HeldRequestFixture fixture = new HeldRequestFixture();
+    private final ExecutorService clients = fixture.clients;
+    private final Server server = fixture.server;
     private final List<String> removed = new CopyOnWriteArrayList<>();
-    private Server server;
-    private ServerConnector connector;
     private RedeployDrainingContexts contexts;
     private DrainingDeployer deployer;
 
@@ -60,24 +53,10 @@ class DrainingDeployerTest
         {
             if (!Request.getPathInContext(request).equals("/hold"))
             {
-                response.write(true, ByteBuffer.wrap((name + "\n").getBytes(StandardCharsets.US_ASCII)), callback);
+                response.write(true, HeldRequestFixture.bytes(name + "\n"), callback);
                 return true;
             }
-            held.incrementAndGet();
-            clients.execute(() ->
-            {
-                try
-                {
-                    if (release.await(30, TimeUnit.SECONDS))
-                        response.write(true, ByteBuffer.wrap((name + " released\n").getBytes(StandardCharsets.US_ASCII)), callback);
-                    else
-                        callback.failed(new IllegalStateException("never released"));
-                }
-                catch (InterruptedException x)
-                {
-                    callback.failed(x);
-                }
-            });
+            fixture.answerWhenReleased(response, callback, name + " released\n");
             return true;
         }
     }
@@ -85,11 +64,6 @@ class DrainingDeployerTest
     @BeforeEach
     void start() throws Exception
     {
-        server = new Server();
-        connector = new ServerConnector(server, 1, 1);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
         contexts = new RedeployDrainingContexts();
         server.setHandler(contexts);
         deployer = new DrainingDeployer(contexts);
@@ -105,14 +79,6 @@ class DrainingDeployerTest
         server.start();
     }
 
-    @AfterEach
-    void stop() throws Exception
-    {
-        release.countDown();
-        server.stop();
-        clients.shutdownNow();
-    }
-
     private ContextHandler deploy(String name)
     {
         ContextHandler context = new ContextHandler(new NamedHandler(name), "/app");
@@ -121,33 +87,20 @@ class DrainingDeployerTest
         return context;
     }
 
-    private RawHttp.Response get(String path) throws Exception
-    {
-        return RawHttp.getOnce(connector.getLocalPort(), path);
-    }
-
-    private Future<RawHttp.Response> holdOne()
-    {
-        int before = held.get();
-        Future<RawHttp.Response> response = clients.submit(() -> get("/app/hold"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.get() == before + 1);
-        return response;
-    }
-
     @Test
     void undeployLetsTheRequestInFlightFinishAndStopsTheContextAfterIt() throws Exception
     {
         ContextHandler context = deploy("v1");
-        assertThat(get("/app/x").body()).isEqualTo("v1\n");
-        Future<RawHttp.Response> inFlight = holdOne();
+        assertThat(fixture.get("/app/x").body()).isEqualTo("v1\n");
+        Future<RawHttp.Response> inFlight = fixture.holdOne("/app/hold");
 
         CompletableFuture<Void> undeploy = CompletableFuture.runAsync(() -> deployer.undeploy(context), clients);
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> get("/app/x").status() == 404);
+        await().atMost(Duration.ofSeconds(10)).until(() -> fixture.get("/app/x").status() == 404);
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !undeploy.isDone() && context.isStarted());
         assertThat(removed).isEmpty();
 
-        release.countDown();
+        fixture.release();
         RawHttp.Response response = inFlight.get(10, TimeUnit.SECONDS);
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("v1 released\n");
@@ -162,14 +115,14 @@ class DrainingDeployerTest
     {
         contexts.setRedeployDrainTimeout(200);
         ContextHandler context = deploy("v1");
-        holdOne();
+        fixture.holdOne("/app/hold");
 
         long start = System.nanoTime();
         deployer.undeploy(context);
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200)).isLessThan(Duration.ofSeconds(10));
         assertThat(context.isStopped()).isTrue();
-        assertThat(get("/app/x").status()).isEqualTo(404);
+        assertThat(fixture.get("/app/x").status()).isEqualTo(404);
         assertThat(removed).containsExactly("v1");
     }
 
@@ -181,7 +134,7 @@ class DrainingDeployerTest
         deployer.undeploy(context);
 
         assertThat(context.isStopped()).isTrue();
-        assertThat(get("/app/x").status()).isEqualTo(404);
+        assertThat(fixture.get("/app/x").status()).isEqualTo(404);
         assertThat(removed).containsExactly("v1");
     }
 
@@ -193,7 +146,7 @@ class DrainingDeployerTest
 
         deployer.undeploy(stranger);
 
-        assertThat(get("/app/x").body()).isEqualTo("v1\n");
+        assertThat(fixture.get("/app/x").body()).isEqualTo("v1\n");
         assertThat(removed).isEmpty();
     }
 
@@ -201,16 +154,16 @@ class DrainingDeployerTest
     void redeployServesNewRequestsFromTheNewContextAndStopsTheOldOneAfterItsRequests() throws Exception
     {
         ContextHandler old = deploy("v1");
-        Future<RawHttp.Response> inFlight = holdOne();
+        Future<RawHttp.Response> inFlight = fixture.holdOne("/app/hold");
         ContextHandler replacement = new ContextHandler(new NamedHandler("v2"), "/app");
         replacement.setDisplayName("v2");
 
         CompletableFuture<Void> redeploy = CompletableFuture.runAsync(() -> deployer.redeploy(old, replacement), clients);
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> "v2\n".equals(get("/app/x").body()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "v2\n".equals(fixture.get("/app/x").body()));
         assertThat(old.isStarted()).as("the old context still runs its request").isTrue();
 
-        release.countDown();
+        fixture.release();
         assertThat(inFlight.get(10, TimeUnit.SECONDS).body()).isEqualTo("v1 released\n");
         redeploy.get(10, TimeUnit.SECONDS);
         assertThat(old.isStopped()).isTrue();

@@ -1,24 +1,13 @@
 package dev.nserv.jetty.warmup;
 
 import java.lang.management.ManagementFactory;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 import dev.nserv.jetty.NservServer;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpTester;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -26,8 +15,6 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.handler.ContextHandler;
-import org.eclipse.jetty.session.ManagedSession;
 import org.eclipse.jetty.session.SessionManager;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
@@ -41,9 +28,8 @@ import org.slf4j.LoggerFactory;
  * in-process {@link LocalConnector} (no socket, so no client sees them), so that classes are loaded, caches filled and
  * the JIT has compiled the hot path before the first client arrives. Measured on the demo WAR, a cold successor's
  * first two seconds had a p99 about three times the steady one and a worst request of 273-353 ms.
- * (It is over 400 lines because it is a configurable bean: paths from three sources -- flag, jetty.xml, each webapp's
- * init-param -- each validated with its own message, the count and time bounds, and the JMX attributes; the request
- * itself is {@link WarmUpRequest}.)
+ * (This bean holds the settings, their JMX attributes and the parking of the acceptors; the plan of requests, the
+ * request loop and each exchange are package-private helpers, and a request itself is {@link WarmUpRequest}.)
  * <p>
  * When it applies -- to a successor (a generation above 1), and to the first generation only with
  * {@link #setFirstStart(boolean)} -- it parks the acceptors of the server's network connectors as the server starts
@@ -91,8 +77,6 @@ public class WarmUp extends ContainerLifeCycle
     public static final boolean DEFAULT_SOCKET = true;
 
     private static final Logger LOG = LoggerFactory.getLogger(WarmUp.class);
-    private static final long REQUEST_TIMEOUT_MS = 10_000;
-    private static final String NO_RESPONSE = "no response";
 
     private final Server server;
     private final List<AbstractConnector> parked = new ArrayList<>();
@@ -116,10 +100,6 @@ public class WarmUp extends ContainerLifeCycle
      * {@code nothing to warm} or {@code disabled}
      */
     public record Result(int requests, int failed, int paths, Duration elapsed, String stoppedBy)
-    {
-    }
-
-    private record Target(WarmUpRequest request, String host)
     {
     }
 
@@ -381,26 +361,25 @@ public class WarmUp extends ContainerLifeCycle
         long budgetMs = timeMs;
         if (perPath == 0 || budgetMs == 0)
             return report(new Result(0, 0, 0, Duration.ZERO, "disabled"));
-        List<Target> plan = plan();
+        List<WarmUpPlan.Target> plan = WarmUpPlan.build(server, paths);
         if (plan.isEmpty())
             return report(new Result(0, 0, 0, Duration.ZERO, "nothing to warm"));
         long untilDeadlineMs = Duration.between(Instant.now(), deadline).toMillis();
         boolean deadlineFirst = untilDeadlineMs < budgetMs;
         long endNanos = started + TimeUnit.MILLISECONDS.toNanos(Math.max(0, Math.min(budgetMs, untilDeadlineMs)));
 
-        Run run = new Run(plan, perPath * plan.size(), endNanos, deadlineFirst);
+        WarmUpRun run = new WarmUpRun(this, plan, perPath * plan.size(), endNanos, deadlineFirst, new ArrayList<>(server.getContainedBeans(SessionManager.class)));
         List<AbstractConnector> paused = pauseAccepting(server);
         LocalConnector local = new LocalConnector(server, new HttpConnectionFactory(httpConfiguration(server)));
         PrivateConnector socket = null;
         try
         {
             local.start();
-            run.local = local;
             if (socketPath)
-                run.socket = socket = openPrivateConnector();
+                socket = openPrivateConnector();
             // One request at a time: two threads sent no more requests per second on 2 cores shared with the
             // previous generation (BENCHMARKS.md, "Successor warm-up").
-            run.work();
+            run.work(local, socket);
         }
         catch (Exception x)
         {
@@ -422,9 +401,9 @@ public class WarmUp extends ContainerLifeCycle
             resumeAccepting(server, paused);
         }
         if (LOG.isDebugEnabled())
-            LOG.debug("warm-up: median latency per {} requests (ms): {}", SettleRule.WINDOW, run.settle.curve());
-        Result result = report(new Result(run.sent.get(), run.failed.get(), plan.size(), Duration.ofNanos(System.nanoTime() - started), run.stoppedBy()));
-        String fatal = run.fatal;
+            LOG.debug("warm-up: median latency per {} requests (ms): {}", SettleRule.WINDOW, run.settle().curve());
+        Result result = report(new Result(run.sent(), run.failed(), plan.size(), Duration.ofNanos(System.nanoTime() - started), run.stoppedBy()));
+        String fatal = run.fatal();
         if (fatal != null && failRollback)
             throw new WarmUpFailedException(fatal);
         return result;
@@ -458,158 +437,11 @@ public class WarmUp extends ContainerLifeCycle
         }
     }
 
-    /** One warm-up's shared state: its worker threads take request numbers from one counter. */
-    private final class Run
-    {
-        private final List<Target> plan;
-        private final int total;
-        private final long endNanos;
-        private final boolean deadlineFirst;
-        private final List<SessionManager> sessions = new ArrayList<>(server.getContainedBeans(SessionManager.class));
-        private final Map<Target, String> failures = new LinkedHashMap<>();
-        private final SettleRule settle = new SettleRule();
-        private final AtomicInteger next = new AtomicInteger();
-        private final AtomicInteger sent = new AtomicInteger();
-        private final AtomicInteger failed = new AtomicInteger();
-        private final AtomicReference<String> stop = new AtomicReference<>();
-        private volatile LocalConnector local;
-        private volatile PrivateConnector socket;
-        private volatile String fatal;
-
-        private Run(List<Target> plan, int total, long endNanos, boolean deadlineFirst)
-        {
-            this.plan = plan;
-            this.total = total;
-            this.endNanos = endNanos;
-            this.deadlineFirst = deadlineFirst;
-        }
-
-        private String stoppedBy()
-        {
-            String why = stop.get();
-            return why == null ? "count" : why;
-        }
-
-        private void fail(String message)
-        {
-            failed.incrementAndGet();
-            fatal = message;
-            stop.compareAndSet(null, "failure");
-        }
-
-        private void work()
-        {
-            while (stop.get() == null)
-            {
-                int index = next.getAndIncrement();
-                if (index >= total)
-                    return;
-                long now = System.nanoTime();
-                long leftNanos = endNanos - now;
-                if (leftNanos <= 0)
-                {
-                    stop.compareAndSet(null, deadlineFirst ? "ready timeout" : "time");
-                    return;
-                }
-                Target target = plan.get(index % plan.size());
-                // every other round over the private socket, when there is one: the same paths both ways
-                PrivateConnector viaSocket = (index / plan.size()) % 2 == 1 ? socket : null;
-                sent.incrementAndGet();
-                long waitMs = Math.min(REQUEST_TIMEOUT_MS, TimeUnit.NANOSECONDS.toMillis(leftNanos) + 1);
-                String failure = send(local, viaSocket, target, sessions, waitMs);
-                if (failure == null)
-                {
-                    if (settle.add(System.nanoTime() - now) && settleRule)
-                        stop.compareAndSet(null, "settled");
-                    continue;
-                }
-                if (failure.equals(NO_RESPONSE) && waitMs < REQUEST_TIMEOUT_MS)
-                {
-                    // cut by the time bound, not failed: the webapp finishes it in the background
-                    stop.compareAndSet(null, deadlineFirst ? "ready timeout" : "time");
-                    return;
-                }
-                if (failure.equals(NO_RESPONSE))
-                    failure = "gave no complete response within " + REQUEST_TIMEOUT_MS + " ms";
-                synchronized (failures)
-                {
-                    if (failures.putIfAbsent(target, failure) == null)
-                        LOG.warn("warm-up: {} {}{}", target.request(), failure, viaSocket != null ? " (private socket)" : "");
-                }
-                if (failRollback)
-                    fail("warm-up failed: " + target.request() + " " + failure);
-                else
-                    failed.incrementAndGet();
-            }
-        }
-    }
-
     private static Result report(Result result)
     {
         LOG.info("warm-up: {} requests to {} paths in {} ms, {} failed, stopped by {}",
             result.requests(), result.paths(), result.elapsed().toMillis(), result.failed(), result.stoppedBy());
         return result;
-    }
-
-    private List<Target> plan()
-    {
-        List<Target> plan = new ArrayList<>();
-        Set<WarmUpRequest> seen = new HashSet<>();
-        List<WarmUpRequest> serverPaths = paths;
-        if (serverPaths != null)
-        {
-            for (WarmUpRequest request : serverPaths)
-            {
-                if (seen.add(request))
-                    plan.add(new Target(request, "localhost"));
-            }
-        }
-        for (ContextHandler context : server.getDescendants(ContextHandler.class))
-        {
-            if (!context.isAvailable() || !context.isStarted())
-                continue;
-            String own = contextPaths(context);
-            List<WarmUpRequest> relative;
-            try
-            {
-                relative = own != null ? WarmUpRequest.parseList(own) : serverPaths == null ? List.of(new WarmUpRequest("GET", "/")) : List.of();
-            }
-            catch (IllegalArgumentException x)
-            {
-                LOG.warn("warm-up: context {} has an unusable {} '{}': {}; it is not warmed", context.getContextPath(), PATHS_PARAMETER, own, x.getMessage());
-                continue;
-            }
-            String host = host(context);
-            for (WarmUpRequest request : relative)
-            {
-                WarmUpRequest absolute = request.under(context.getContextPath());
-                if (seen.add(absolute))
-                    plan.add(new Target(absolute, host));
-            }
-        }
-        return plan;
-    }
-
-    private static String contextPaths(ContextHandler context)
-    {
-        // the context's attributes layered over the ones set on the handler: also what a webapp set itself
-        Object attribute = context.getContext().getAttribute(PATHS_PARAMETER);
-        if (attribute != null)
-            return attribute.toString();
-        if (context instanceof ServletContextHandler servlet)
-            return servlet.getInitParameter(PATHS_PARAMETER);
-        return null;
-    }
-
-    private static String host(ContextHandler context)
-    {
-        // a context limited to virtual hosts answers only requests for one of them
-        for (String host : context.getVirtualHosts())
-        {
-            if (!host.startsWith("@") && !host.startsWith("*"))
-                return host;
-        }
-        return "localhost";
     }
 
     private static HttpConfiguration httpConfiguration(Server server)
@@ -621,77 +453,6 @@ public class WarmUp extends ContainerLifeCycle
                 return new HttpConfiguration(http.getHttpConfiguration());
         }
         return new HttpConfiguration();
-    }
-
-    /** @return null when the request succeeded, else what went wrong */
-    private static String send(LocalConnector local, PrivateConnector socket, Target target, List<SessionManager> sessions, long timeoutMs)
-    {
-        WarmUpRequest request = target.request();
-        boolean head = request.method().equals("HEAD");
-        String raw = request.method() + " " + request.path() + " HTTP/1.1\r\n" +
-            "Host: " + target.host() + "\r\n" +
-            HEADER + ": 1\r\n" +
-            "User-Agent: nserv-warmup\r\n" +
-            "Accept: */*\r\n" +
-            "Connection: close\r\n\r\n";
-        LocalConnector.LocalEndPoint endPoint = socket == null ? local.executeRequest(raw) : null;
-        try
-        {
-            ByteBuffer bytes = endPoint != null ? endPoint.waitForResponse(head, timeoutMs, TimeUnit.MILLISECONDS) : socket.exchange(raw, timeoutMs);
-            if (bytes == null)
-                return NO_RESPONSE;
-            HttpTester.Response response = head ? HttpTester.parseHeadResponse(bytes) : HttpTester.parseResponse(bytes);
-            if (response == null)
-                return "gave an unreadable response: " + StandardCharsets.ISO_8859_1.decode(bytes.duplicate()).toString().lines().findFirst().orElse("");
-            invalidateSessions(response.getValuesList(HttpHeader.SET_COOKIE), sessions);
-            int status = response.getStatus();
-            if (status < 200 || status >= 400)
-                return "answered " + status;
-            return null;
-        }
-        catch (Exception x)
-        {
-            return "failed: " + x;
-        }
-        finally
-        {
-            if (endPoint != null)
-                endPoint.close();
-        }
-    }
-
-    private static void invalidateSessions(List<String> setCookies, List<SessionManager> sessions)
-    {
-        // Each warm-up request comes without a cookie, so a webapp that calls getSession() makes a new session
-        // every time; left alone they would pile up (and count as visitors) until they time out.
-        for (String setCookie : setCookies)
-        {
-            int equals = setCookie.indexOf('=');
-            if (equals <= 0)
-                continue;
-            String name = setCookie.substring(0, equals).trim();
-            int end = setCookie.indexOf(';', equals);
-            String value = setCookie.substring(equals + 1, end < 0 ? setCookie.length() : end).trim();
-            if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\""))
-                value = value.substring(1, value.length() - 1);
-            if (value.isEmpty())
-                continue;
-            for (SessionManager manager : sessions)
-            {
-                if (!name.equalsIgnoreCase(manager.getSessionCookie()))
-                    continue;
-                try
-                {
-                    ManagedSession session = manager.getManagedSession(value);
-                    if (session != null && session.isValid())
-                        session.invalidate();
-                }
-                catch (Exception x)
-                {
-                    LOG.debug("warm-up: cannot invalidate session {}", value, x);
-                }
-            }
-        }
     }
 
     private static List<AbstractConnector> pauseAccepting(Server server)

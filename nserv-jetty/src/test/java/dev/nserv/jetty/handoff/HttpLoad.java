@@ -2,13 +2,10 @@ package dev.nserv.jetty.handoff;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,9 +17,10 @@ import dev.nserv.jetty.RawHttp;
  * connections alive (reconnecting only after a {@code Connection: close} response). Every failed request (an I/O
  * error or a status other than 200) is counted and its message kept -- none is excused.
  * <p>
- * A keep-alive client checks its connection before each reuse ({@link RawHttp#closedBeforeSend()}): a connection the
- * server closed while it was idle is replaced before the request is written, so that request was provably never sent
- * and is not a failure. Anything that goes wrong once the request is written counts.
+ * A keep-alive client checks its connection before each reuse ({@link KeptConnection}, with
+ * {@link RawHttp#closedBeforeSend()}): a connection the server closed while it was idle is replaced before the request
+ * is written, so that request was provably never sent and is not a failure. Anything that goes wrong once the request
+ * is written counts.
  */
 final class HttpLoad implements AutoCloseable
 {
@@ -30,28 +28,26 @@ final class HttpLoad implements AutoCloseable
     private static final Duration MAX_RUN = Duration.ofMinutes(3);
 
     private final int port;
-    private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong ok = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong staleConnections = new AtomicLong();
     private final List<String> failures = new CopyOnWriteArrayList<>();
     private final Set<Long> servedBy = ConcurrentHashMap.newKeySet();
-    private final List<Thread> threads = new ArrayList<>();
-    private final long deadline = System.nanoTime() + MAX_RUN.toNanos();
+    private final LoadThreads threads = new LoadThreads(MAX_RUN);
 
     HttpLoad(int port, int newConnectionClients, int keepAliveClients)
     {
         this.port = port;
         for (int i = 0; i < newConnectionClients; i++)
-            threads.add(new Thread(this::newConnectionClient, "load-new-" + i));
+            threads.add("load-new-" + i, this::newConnectionClient);
         for (int i = 0; i < keepAliveClients; i++)
-            threads.add(new Thread(this::keepAliveClient, "load-keepalive-" + i));
-        threads.forEach(Thread::start);
+            threads.add("load-keepalive-" + i, this::keepAliveClient);
+        threads.start();
     }
 
     private boolean go()
     {
-        return running.get() && System.nanoTime() < deadline;
+        return threads.go();
     }
 
     private void record(RawHttp.Response response)
@@ -93,67 +89,28 @@ final class HttpLoad implements AutoCloseable
 
     private void keepAliveClient()
     {
-        RawHttp http = null;
-        long lastResponse = 0;
         String lastServedBy = "";
-        int onConnection = 0;
-        try
+        try (KeptConnection connection = new KeptConnection(port, staleConnections::incrementAndGet))
         {
             while (go())
             {
-                long idleMs = http == null ? 0 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastResponse);
+                long idleMs = connection.idleMs();
                 try
                 {
-                    if (http != null && http.closedBeforeSend())
-                    {
-                        // closed by the server while idle, and nothing was written since: no request is lost
-                        staleConnections.incrementAndGet();
-                        closeQuietly(http);
-                        http = null;
-                    }
-                    if (http == null)
-                    {
-                        http = new RawHttp(port);
-                        onConnection = 0;
-                    }
-                    RawHttp.Response response = http.get("/");
-                    lastResponse = System.nanoTime();
-                    onConnection++;
+                    RawHttp.Response response = connection.get("/");
                     Matcher servedBy = SERVED_BY.matcher(response.body());
                     lastServedBy = servedBy.find() ? servedBy.group(1) : "?";
                     record(response);
                     if ("close".equalsIgnoreCase(response.header("connection")))
-                    {
-                        http.close();
-                        http = null;
-                    }
+                        connection.drop();
                 }
                 catch (IOException | RuntimeException x)
                 {
-                    closeQuietly(http);
-                    http = null;
-                    fail("keep-alive at " + java.time.LocalTime.now() + " (request " + (onConnection + 1) + " on its connection, previous response by pid " + lastServedBy +
+                    connection.dropQuietly();
+                    fail("keep-alive at " + java.time.LocalTime.now() + " (request " + (connection.responsesOnConnection() + 1) + " on its connection, previous response by pid " + lastServedBy +
                         ", idle " + idleMs + " ms before the request): " + x);
                 }
             }
-        }
-        finally
-        {
-            closeQuietly(http);
-        }
-    }
-
-    private static void closeQuietly(RawHttp http)
-    {
-        if (http == null)
-            return;
-        try
-        {
-            http.close();
-        }
-        catch (IOException ignored)
-        {
-            // test client
         }
     }
 
@@ -188,15 +145,6 @@ final class HttpLoad implements AutoCloseable
     @Override
     public void close()
     {
-        running.set(false);
-        try
-        {
-            for (Thread thread : threads)
-                thread.join(40_000);
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-        }
+        threads.close();
     }
 }

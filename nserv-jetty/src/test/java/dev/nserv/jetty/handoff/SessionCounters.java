@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -23,7 +22,7 @@ import dev.nserv.jetty.RawHttp;
  * an I/O error or a status other than 200 is a <em>failed</em> request. Nothing is excused.
  * <p>
  * A keep-alive client reuses its connection (one per port) until the server answers {@code Connection: close}; like
- * {@link HttpLoad} it checks a kept-alive connection before reusing it, so a connection the server closed while it
+ * {@link HttpLoad} it checks a kept-alive connection before reusing it ({@link KeptConnection}), so a connection the server closed while it
  * was idle is replaced before anything is written on it. A client may alternate its requests over several ports
  * (servers sharing a session store); the ports can change while it runs.
  */
@@ -34,15 +33,13 @@ final class SessionCounters implements AutoCloseable
     private static final Duration MAX_RUN = Duration.ofMinutes(6);
 
     private final AtomicReference<int[]> ports;
-    private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong ok = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong resets = new AtomicLong();
     private final AtomicLong lostIncrements = new AtomicLong();
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private final List<Client> clients = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
-    private final long deadline = System.nanoTime() + MAX_RUN.toNanos();
+    private final LoadThreads threads = new LoadThreads(MAX_RUN);
 
     /**
      * Starts the clients.
@@ -57,9 +54,9 @@ final class SessionCounters implements AutoCloseable
         {
             Client client = new Client(i < keepAliveClients, i);
             clients.add(client);
-            threads.add(new Thread(client::run, "counter-" + (client.keepAlive ? "keepalive-" : "new-") + i));
+            threads.add("counter-" + (client.keepAlive ? "keepalive-" : "new-") + i, client::run);
         }
-        threads.forEach(Thread::start);
+        threads.start();
     }
 
     /** One client: one session, its last count, its connections. */
@@ -67,7 +64,7 @@ final class SessionCounters implements AutoCloseable
     {
         final boolean keepAlive;
         final int index;
-        final Map<Integer, RawHttp> connections = new HashMap<>();
+        final Map<Integer, KeptConnection> connections = new HashMap<>();
         volatile String cookie;
         volatile String sessionId;
         volatile int count;
@@ -84,7 +81,7 @@ final class SessionCounters implements AutoCloseable
         {
             try
             {
-                while (running.get() && System.nanoTime() < deadline)
+                while (threads.go())
                 {
                     int[] now = ports.get();
                     int port = now[(int)(requests % now.length)];
@@ -94,35 +91,23 @@ final class SessionCounters implements AutoCloseable
             }
             finally
             {
-                connections.values().forEach(SessionCounters::closeQuietly);
+                connections.values().forEach(KeptConnection::close);
             }
         }
 
         private void request(int port)
         {
-            RawHttp http = connections.remove(port);
+            KeptConnection connection = connections.computeIfAbsent(port, p -> new KeptConnection(p, () -> { }));
             try
             {
-                if (http != null && http.closedBeforeSend())
-                {
-                    // closed by the server while idle, and nothing was written on it: no request is lost
-                    closeQuietly(http);
-                    http = null;
-                }
-                if (http == null)
-                    http = new RawHttp(port);
-                RawHttp.Response response = cookie == null ? http.get("/counter") : http.get("/counter", "Cookie: JSESSIONID=" + cookie);
-                boolean close = !keepAlive || "close".equalsIgnoreCase(response.header("connection"));
-                if (close)
-                    closeQuietly(http);
-                else
-                    connections.put(port, http);
-                http = null;
+                RawHttp.Response response = cookie == null ? connection.get("/counter") : connection.get("/counter", "Cookie: JSESSIONID=" + cookie);
+                if (!keepAlive || "close".equalsIgnoreCase(response.header("connection")))
+                    connection.dropQuietly();
                 check(port, response);
             }
             catch (IOException | RuntimeException x)
             {
-                closeQuietly(http);
+                // get has dropped the connection of a request that failed
                 failed.incrementAndGet();
                 // the request may or may not have counted: the next answer only sets the baseline again
                 resync = true;
@@ -179,20 +164,6 @@ final class SessionCounters implements AutoCloseable
         }
     }
 
-    private static void closeQuietly(RawHttp http)
-    {
-        if (http == null)
-            return;
-        try
-        {
-            http.close();
-        }
-        catch (IOException ignored)
-        {
-            // test client
-        }
-    }
-
     /** @return answers that were 200 and a count */
     long ok()
     {
@@ -242,16 +213,7 @@ final class SessionCounters implements AutoCloseable
     @Override
     public void close()
     {
-        running.set(false);
-        try
-        {
-            for (Thread thread : threads)
-                thread.join(40_000);
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-        }
+        threads.close();
     }
 
     @Override
