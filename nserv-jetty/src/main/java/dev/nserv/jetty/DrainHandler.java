@@ -144,21 +144,7 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
         // Count before handing over, so that a drain starting now waits for this request.
         inFlight.incrementAndGet();
         handled.increment();
-        Completion completion = new Completion(callback);
-        boolean accepted;
-        try
-        {
-            accepted = next.handle(request, response, completion);
-        }
-        catch (Throwable x)
-        {
-            // Jetty writes the error response with the original callback: the request ends here for us.
-            completion.end();
-            throw x;
-        }
-        if (!accepted)
-            completion.end();
-        return accepted;
+        return new Completion(callback).handOn(completion -> next.handle(request, response, completion));
     }
 
     /** Decrements the in-flight count exactly once, however the request ends. */

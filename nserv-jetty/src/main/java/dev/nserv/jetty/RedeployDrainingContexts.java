@@ -71,20 +71,7 @@ public class RedeployDrainingContexts extends ContextHandlerCollection
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception
     {
-        Completion completion = new Completion(callback, enter());
-        boolean accepted;
-        try
-        {
-            accepted = super.handle(request, response, completion);
-        }
-        catch (Throwable x)
-        {
-            completion.end();
-            throw x;
-        }
-        if (!accepted)
-            completion.end();
-        return accepted;
+        return new Completion(callback, enter()).handOn(completion -> super.handle(request, response, completion));
     }
 
     /**

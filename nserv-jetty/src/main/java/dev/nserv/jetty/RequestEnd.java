@@ -19,6 +19,35 @@ abstract class RequestEnd extends Callback.Nested
         super(callback);
     }
 
+    /** The next handler's {@code handle}, given this callback. */
+    @FunctionalInterface
+    interface Next
+    {
+        boolean handle(Callback callback) throws Exception;
+    }
+
+    /**
+     * Hands the request on with this callback, and ends it here when the next handler throws (Jetty then writes the
+     * error response with the original callback) or declines it.
+     * @return whether the next handler took the request
+     */
+    final boolean handOn(Next next) throws Exception
+    {
+        boolean accepted;
+        try
+        {
+            accepted = next.handle(this);
+        }
+        catch (Throwable x)
+        {
+            end();
+            throw x;
+        }
+        if (!accepted)
+            end();
+        return accepted;
+    }
+
     /** Runs once, when the request has ended. */
     protected abstract void onEnd();
 

@@ -1,8 +1,5 @@
 package dev.nserv.jetty.launcher;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -15,22 +12,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class AdminPortOptionTest
 {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final LauncherOutput io = new LauncherOutput();
 
     private int run(String... args)
     {
-        out.reset();
-        err.reset();
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        io.reset();
+        return io.run(args);
     }
 
     private String error()
     {
-        String text = err.toString(StandardCharsets.UTF_8);
+        String text = io.err();
         // one error line, then the pointer to --help; nothing was served
         assertThat(text.lines().filter(line -> line.startsWith("nserv: error:")).count()).isEqualTo(1);
-        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("listening on");
+        assertThat(io.out()).doesNotContain("listening on");
         return text;
     }
 

@@ -1,9 +1,7 @@
 package dev.nserv.jetty.launcher;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -28,8 +26,7 @@ class LauncherTest
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final LauncherOutput io = new LauncherOutput();
     private NservServer nserv;
 
     @AfterEach
@@ -44,12 +41,12 @@ class LauncherTest
 
     private int run(String... args)
     {
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return io.run(args);
     }
 
     private String errText()
     {
-        return err.toString(StandardCharsets.UTF_8);
+        return io.err();
     }
 
     @Test
@@ -65,7 +62,7 @@ class LauncherTest
         Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
         assertThat(run("--cds-dir", file.toString())).isEqualTo(2);
         assertThat(errText()).startsWith("nserv: error: --cds-dir " + file + " is not a directory (give a directory, or off)\n");
-        err.reset();
+        io.reset();
         assertThat(run("--cds-dir", file.resolve("sub").toString())).isEqualTo(2);
         assertThat(errText()).startsWith("nserv: error: --cds-dir " + file.resolve("sub") + " cannot be created: ").contains("(give a writable directory, or off)\n");
     }
@@ -75,16 +72,16 @@ class LauncherTest
     {
         assertThat(run("--port", "http")).isEqualTo(2);
         assertThat(errText()).contains("--port").contains("'http'");
-        err.reset();
+        io.reset();
         assertThat(run("--port", "70000")).isEqualTo(2);
         assertThat(errText()).contains("--port must be from 0 to 65535, was 70000");
-        err.reset();
+        io.reset();
         assertThat(run("--max-connections", "0")).isEqualTo(2);
         assertThat(errText()).contains("--max-connections must be at least 1, was 0");
-        err.reset();
+        io.reset();
         assertThat(run("--drain-timeout", "soon")).isEqualTo(2);
         assertThat(errText()).contains("'soon' is not a duration");
-        err.reset();
+        io.reset();
         assertThat(run("--https-port", "8443")).isEqualTo(2);
         assertThat(errText()).contains("--https-port needs --keystore");
     }
@@ -103,10 +100,10 @@ class LauncherTest
             });
         assertThat(run("--port")).isEqualTo(2);
         assertThat(errText()).contains("option '--port' needs a value: --port PORT");
-        err.reset();
+        io.reset();
         assertThat(run("8080")).isEqualTo(2);
         assertThat(errText()).contains("unexpected argument '8080'");
-        err.reset();
+        io.reset();
         assertThat(run("--inherit-fd0=yes")).isEqualTo(2);
         assertThat(errText()).contains("option '--inherit-fd0' takes no value");
     }
@@ -168,24 +165,24 @@ class LauncherTest
     {
         assertThat(run("--warmup-paths", "/, POST /orders")).isEqualTo(2);
         assertThat(errText()).startsWith("nserv: error: invalid value for option '--warmup-paths': warm-up sends only GET and HEAD, which are safe to repeat; 'POST /orders' is refused\n");
-        err.reset();
+        io.reset();
         assertThat(run("--warmup-paths", "api/status")).isEqualTo(2);
         assertThat(errText()).startsWith("nserv: error: invalid value for option '--warmup-paths': warm-up path 'api/status' must start with a single '/'");
-        err.reset();
+        io.reset();
         assertThat(run("--warmup-time", "soon")).isEqualTo(2);
         assertThat(errText()).startsWith("nserv: error: invalid value for option '--warmup-time': 'soon' is not a duration");
-        err.reset();
+        io.reset();
         assertThat(run("--warmup-requests", "abc")).isEqualTo(2);
         assertThat(errText()).startsWith("nserv: error: invalid value for option '--warmup-requests': 'abc' is not an integer\n");
-        err.reset();
+        io.reset();
 
         assertThat(run("--warmup-time", "-5ms")).isEqualTo(2);
         assertThat(errText()).startsWith("nserv: error: invalid value for option '--warmup-time': '-5ms' is negative: a duration must be 0 or more\n");
-        err.reset();
+        io.reset();
 
         assertThat(run("--cds-dir", "")).isEqualTo(2);
         assertThat(errText()).startsWith("nserv: error: invalid value for option '--cds-dir': the value is empty: give a directory, or off\n");
-        err.reset();
+        io.reset();
 
         assertThat(run("--warmup-requests", "-1")).isEqualTo(2);
         assertThat(errText()).startsWith("nserv: error: --warmup-requests must be from 0 (off) to 1000000, was -1\n");
@@ -204,12 +201,12 @@ class LauncherTest
     {
         assertThat(run("--config", dir.resolve("absent.xml").toString())).isEqualTo(2);
         assertThat(errText()).contains("absent.xml is not a readable file");
-        err.reset();
+        io.reset();
 
         Path broken = Files.writeString(dir.resolve("broken.xml"), "<Configure id=\"Server\" class=\"org.eclipse.jetty.server.Server\"><Set name=\"nope\"");
         assertThat(run("--host", "127.0.0.1", "--port", "0", "--config", broken.toString())).isEqualTo(1);
         assertThat(errText()).contains("--config " + broken + " is not a valid Jetty XML file");
-        err.reset();
+        io.reset();
 
         Path wrongSetter = Files.writeString(dir.resolve("wrong.xml"), """
             <?xml version="1.0"?>
@@ -251,17 +248,17 @@ class LauncherTest
         }
         assertThat(run("--host", "127.0.0.1", "--port", "0", "--webapps", webapps.toString())).isEqualTo(1);
         assertThat(errText()).startsWith("nserv: error: ").contains("webapp '/broken'").contains("no.such.Listener");
-        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("nserv: listening");
+        assertThat(io.out()).doesNotContain("nserv: listening");
     }
 
     @Test
     void helpAndVersion()
     {
         assertThat(run("--help")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--max-connections").contains("--drain-timeout").contains("ctl");
-        out.reset();
+        assertThat(io.out()).contains("--max-connections").contains("--drain-timeout").contains("ctl");
+        io.reset();
         assertThat(run("--version")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("nserv").contains("Jetty 12.1");
+        assertThat(io.out()).contains("nserv").contains("Jetty 12.1");
     }
 
     @Test

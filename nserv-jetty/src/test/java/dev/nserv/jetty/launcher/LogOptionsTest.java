@@ -1,8 +1,5 @@
 package dev.nserv.jetty.launcher;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
@@ -16,17 +13,16 @@ class LogOptionsTest
     @TempDir
     Path tmp;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final LauncherOutput io = new LauncherOutput();
 
     private int run(String... args)
     {
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return io.run(args);
     }
 
     private String errText()
     {
-        return err.toString(StandardCharsets.UTF_8);
+        return io.err();
     }
 
     @Test
@@ -34,7 +30,7 @@ class LogOptionsTest
     {
         assertThat(run("--log-format", "xml")).isEqualTo(Main.EXIT_USAGE);
         assertThat(errText()).startsWith("nserv: error: invalid value for option '--log-format': unknown log format 'xml': give text (Jetty's line format, the default) or json (one JSON object per line)\n");
-        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(io.out()).isEmpty();
     }
 
     @Test
@@ -43,7 +39,7 @@ class LogOptionsTest
         Path file = tmp.resolve("no-such-dir/access.log");
         assertThat(run("--port", "0", "--access-log", file.toString())).isEqualTo(Main.EXIT_USAGE);
         assertThat(errText()).startsWith("nserv: error: --access-log " + file + ": directory " + file.getParent() + " does not exist (create it or give another file)\n");
-        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("nserv: listening");
+        assertThat(io.out()).doesNotContain("nserv: listening");
     }
 
     @Test
@@ -68,13 +64,13 @@ class LogOptionsTest
             + "<Set name=\"format\"><Property name=\"fmt\"/></Set></Ref></Configure>");
         assertThat(run("--port", "0", "--config", config.toString())).isEqualTo(Main.EXIT_USAGE);
         assertThat(errText()).isEqualTo("nserv: error: --config " + config + ": the log format <Set name=\"format\"> holds <Property>, but it is read before any XML runs, so it must be a literal: text or json\n");
-        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(io.out()).isEmpty();
     }
 
     @Test
     void helpListsTheLogFlags()
     {
         assertThat(run("--help")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--log-format FORMAT").contains("--access-log FILE").contains("--access-log-format FORMAT");
+        assertThat(io.out()).contains("--log-format FORMAT").contains("--access-log FILE").contains("--access-log-format FORMAT");
     }
 }

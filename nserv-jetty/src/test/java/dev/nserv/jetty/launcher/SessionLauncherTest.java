@@ -1,13 +1,10 @@
 package dev.nserv.jetty.launcher;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,17 +25,16 @@ class SessionLauncherTest
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final LauncherOutput io = new LauncherOutput();
 
     private int run(String... args)
     {
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return io.run(args);
     }
 
     private String errText()
     {
-        return err.toString(StandardCharsets.UTF_8);
+        return io.err();
     }
 
     @Test
@@ -95,7 +91,7 @@ class SessionLauncherTest
         assertThat(text).startsWith("nserv: error: the session state directory " + state.resolve("sessions") + " cannot be written (" + file)
             .contains("Not a directory").contains("--state-dir").contains("--session-store memory");
         assertThat(text.lines().count()).isEqualTo(1);
-        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("nserv: listening");
+        assertThat(io.out()).doesNotContain("nserv: listening");
     }
 
     @Test
@@ -119,9 +115,9 @@ class SessionLauncherTest
     {
         assertThat(run("--session-store", "redis://x")).isEqualTo(Main.EXIT_USAGE);
         assertThat(errText()).contains("--session-store").contains("'file', 'memory' or a jdbc: URL");
-        err.reset();
+        io.reset();
         assertThat(run("--help")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--state-dir DIR").contains("--session-store STORE").contains("~/.local/state/nserv/PORT");
+        assertThat(io.out()).contains("--state-dir DIR").contains("--session-store STORE").contains("~/.local/state/nserv/PORT");
         LauncherOptions options = LauncherOptions.parse("--port", "9123");
         String xdg = System.getenv("XDG_STATE_HOME");
         Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "state");
