@@ -1,8 +1,11 @@
 package dev.nserv.jetty.session;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.session.DefaultSessionCacheFactory;
@@ -12,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Measures Jetty's own {@code FileSessionDataStore} when two servers share its directory, as the old and the new
@@ -59,6 +63,17 @@ class FileSessionDataStoreSharingTest
         }
     }
 
+    private void awaitOneSettledFile()
+    {
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(10)).until(() ->
+        {
+            try (Stream<Path> files = Files.list(dir))
+            {
+                return files.count() == 1;
+            }
+        });
+    }
+
     private static boolean notResident(Throwable x)
     {
         if (x == null)
@@ -82,6 +97,9 @@ class FileSessionDataStoreSharingTest
             Server a = SessionServers.start(jettyFileStore(dir), cache(SessionCache.NEVER_EVICT));
             counts.add(client.hit(a));
             counts.add(client.hit(a));
+            // Jetty saves after the response and renames the file on each save (delete, then write): let the last
+            // save land, so that the successor's one scan of the directory finds the session (else it starts a new one)
+            awaitOneSettledFile();
             // the successor starts and indexes the directory while the old generation still serves
             Server b = SessionServers.start(jettyFileStore(dir), cache(SessionCache.NEVER_EVICT));
             counts.add(client.hit(b));
