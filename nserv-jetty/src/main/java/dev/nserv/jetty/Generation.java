@@ -35,7 +35,7 @@ public final class Generation
      */
     public static int inherited()
     {
-        return parse(System.getenv(ENV));
+        return parse(ProcessEnvironment.get().get(ENV));
     }
 
     static int parse(String value)

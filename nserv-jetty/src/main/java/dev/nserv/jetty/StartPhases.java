@@ -34,6 +34,10 @@ public final class StartPhases
     public static final String BOOT_PROPERTY = "nserv.start.boot";
     /** System property: epoch ms at which the private jar copy was complete. */
     public static final String COPIED_PROPERTY = "nserv.start.copied";
+    /** System property: epoch ms at which a standby had loaded its classes ahead. */
+    public static final String PREPARED_PROPERTY = "nserv.start.prepared";
+    /** System property: epoch ms at which a standby was told to go (its restart began). */
+    public static final String GO_PROPERTY = "nserv.start.go";
     /** Options parsed and the server assembled. */
     public static final String LAUNCHER = "launcher";
     /** Listening sockets received from the previous generation (successors only). */
@@ -85,6 +89,15 @@ public final class StartPhases
                 parts.add("private jar " + (copied - boot) + " ms");
                 previous = copied;
             }
+            long prepared = Long.getLong(PREPARED_PROPERTY, 0L);
+            long go = Long.getLong(GO_PROPERTY, 0L);
+            if (prepared > 0 && go > 0)
+            {
+                // a standby: everything so far happened before its restart; the phases below are the restart's
+                parts.add("loading ahead " + (prepared - previous) + " ms");
+                parts.add("standby until the restart " + (go - prepared) + " ms");
+                previous = go;
+            }
         }
         Map<String, Long> marks;
         Map<String, Long> contexts;
@@ -108,7 +121,9 @@ public final class StartPhases
             parts.add(part);
             previous = mark.getValue();
         }
-        return "start phases: " + String.join(", ", parts) + "; at " + (previous - jvmStart) + " ms of JVM uptime";
+        long go = Long.getLong(GO_PROPERTY, 0L);
+        String end = go > 0 ? "; " + (previous - go) + " ms after the restart began" : "";
+        return "start phases: " + String.join(", ", parts) + "; at " + (previous - jvmStart) + " ms of JVM uptime" + end;
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.function.LongPredicate;
 
 import dev.nserv.jetty.Generation;
+import dev.nserv.jetty.ProcessEnvironment;
 import dev.nserv.jetty.ThrottledServerConnector;
 import dev.nserv.jetty.sockets.LibC;
 import dev.nserv.jetty.sockets.ListenerNames;
@@ -135,10 +136,25 @@ final class HandoffServer implements Closeable
      */
     Map<String, String> successorEnvironment(int generation)
     {
-        Map<String, String> env = new HashMap<>(System.getenv());
-        SystemdListeners.VARIABLES.forEach(env::remove);
+        Map<String, String> env = baseEnvironment(generation);
         env.put(HandoffProtocol.ENV_SOCKET, path().toString());
         env.put(HandoffProtocol.ENV_TOKEN, token());
+        return env;
+    }
+
+    /**
+     * A successor's environment before any handoff exists (a standby's): this process's, without systemd's socket
+     * variables, this process's handoff variables and the standby marker, with the successor's generation.
+     * @param generation the successor's generation
+     * @return a new map
+     */
+    static Map<String, String> baseEnvironment(int generation)
+    {
+        Map<String, String> env = new HashMap<>(ProcessEnvironment.get());
+        SystemdListeners.VARIABLES.forEach(env::remove);
+        env.remove(HandoffProtocol.ENV_SOCKET);
+        env.remove(HandoffProtocol.ENV_TOKEN);
+        env.remove(ProcessEnvironment.STANDBY_ENV);
         Generation.passTo(env, generation);
         return env;
     }

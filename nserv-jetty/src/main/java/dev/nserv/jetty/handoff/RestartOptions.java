@@ -3,6 +3,7 @@ package dev.nserv.jetty.handoff;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Settings for {@link RestartSupport}: where the control socket lives, what command starts a successor, how long
@@ -26,6 +27,8 @@ public class RestartOptions
     private Path pidFile;
     private boolean inheritFd0;
     private ClassDataArchives classDataArchives;
+    private Duration standbyDelay;
+    private Supplier<String> standbyKey = () -> "";
 
     /**
      * @return the control socket path, or {@code null} for the default
@@ -120,6 +123,50 @@ public class RestartOptions
     public void setInheritFd0(boolean inheritFd0)
     {
         this.inheritFd0 = inheritFd0;
+    }
+
+    /**
+     * @return the wait from a generation's start to its standby successor's, or {@code null} for no standby
+     */
+    public Duration getStandbyDelay()
+    {
+        return standbyDelay;
+    }
+
+    /**
+     * Keeps a standby successor: a JVM started {@code standbyDelay} after each generation serves (and after a roll
+     * back), which loads its classes and then waits, so that a restart skips the JVM's start, the jar copy and
+     * the class loading. It costs a second JVM's memory while it waits (see docs/restart.md). Configuration and
+     * WARs are still read when the restart comes; a standby whose jar or JDK changed on disk is replaced by a fresh
+     * successor. Needs the default successor command.
+     * @param standbyDelay 0 or more, e.g. 5 s; {@code null} (the default) for no standby
+     */
+    public void setStandbyDelay(Duration standbyDelay)
+    {
+        if (standbyDelay != null && standbyDelay.isNegative())
+            throw new IllegalArgumentException("standbyDelay must be 0 or more, was " + standbyDelay + "; null turns the standby off");
+        this.standbyDelay = standbyDelay;
+    }
+
+    /**
+     * @return what a standby fixes when it starts, beyond its code
+     */
+    public Supplier<String> getStandbyKey()
+    {
+        return standbyKey;
+    }
+
+    /**
+     * Names what a standby successor fixes when it starts, beyond its code: the launcher gives the log format, which
+     * must be known before the first logger. A standby whose key differs when the restart comes is replaced by a
+     * fresh successor.
+     * @param standbyKey gives the current value; the default gives the empty string
+     */
+    public void setStandbyKey(Supplier<String> standbyKey)
+    {
+        if (standbyKey == null)
+            throw new IllegalArgumentException("standbyKey must not be null; use () -> \"\" when a standby fixes nothing");
+        this.standbyKey = standbyKey;
     }
 
     /**

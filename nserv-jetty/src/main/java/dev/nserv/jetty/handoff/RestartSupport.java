@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.nserv.jetty.Generation;
 import dev.nserv.jetty.NservServer;
+import dev.nserv.jetty.ProcessEnvironment;
 import dev.nserv.jetty.Signals;
 import dev.nserv.jetty.StartPhases;
 import dev.nserv.jetty.WebappGate;
@@ -64,6 +65,7 @@ public final class RestartSupport implements NservServer.StartHook, Restarter.Ev
         restarter.setSuccessorCommand(options.getSuccessorCommand());
         restarter.setReadyTimeout(options.getReadyTimeout().toMillis());
         restarter.setClassDataArchives(options.getClassDataArchives());
+        restarter.setStandbyDelay(options.getStandbyDelay(), options.getStandbyKey());
         SdNotifyParticipant sdNotify = new SdNotifyParticipant(new SdNotify(env.get("NOTIFY_SOCKET")));
         // systemd hears READY=1 last, once everything else serves
         builtIn = options.getPidFile() == null ? List.of(sdNotify) : List.of(new PidFileParticipant(new PidFile(options.getPidFile())), sdNotify);
@@ -77,7 +79,7 @@ public final class RestartSupport implements NservServer.StartHook, Restarter.Ev
      */
     public static RestartSupport install(NservServer nserv, RestartOptions options)
     {
-        RestartSupport support = new RestartSupport(nserv, options, System.getenv());
+        RestartSupport support = new RestartSupport(nserv, options, ProcessEnvironment.get());
         nserv.addStartHook(support);
         // webapps that read the generation while they initialize (before nserv sets the context attribute)
         Generation.publishProperty(nserv.getGeneration());
@@ -189,6 +191,7 @@ public final class RestartSupport implements NservServer.StartHook, Restarter.Ev
                 LOG.error("generation {} serves, but {}", server.getGeneration(), x.getMessage(), x);
             }
         }
+        restarter.serving();
     }
 
     private List<HandoverParticipant> all()
@@ -284,6 +287,7 @@ public final class RestartSupport implements NservServer.StartHook, Restarter.Ev
             // a stop requested during a restart wins: the successor must not outlive it
             if (!restarter.state().isHandedOff())
                 restarter.abortIfInProgress("generation " + handover.generation() + " is stopping");
+            restarter.stopping();
             each("stopping", p -> p.stopping(handover));
         }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import dev.nserv.jetty.NservServer;
 import dev.nserv.jetty.sockets.InheritedListeners;
@@ -59,6 +60,8 @@ public class Restarter implements RestartControl
     private volatile Path controlSocket;
     private volatile HandoffServer current;
     private volatile RestartHistory history = new RestartHistory();
+    private final StandbyKeeper standby = new StandbyKeeper(this::startStandby);
+    private volatile Supplier<String> standbyKey = () -> "";
 
     Restarter(NservServer nserv, InheritedListeners listeners, Events events)
     {
@@ -146,6 +149,39 @@ public class Restarter implements RestartControl
     void setClassDataArchives(ClassDataArchives archives)
     {
         this.archives = archives;
+    }
+
+    /**
+     * Keeps a standby successor from {@code delay} after this generation serves (and after a roll back), so that a
+     * restart skips the JVM's start and class loading.
+     * @param delay the wait before the standby starts, or null for none (the default)
+     * @param key what a standby fixes when it starts, beyond its code (see {@link RestartOptions#setStandbyKey})
+     */
+    void setStandbyDelay(Duration delay, Supplier<String> key)
+    {
+        standby.setDelay(delay);
+        standbyKey = key;
+    }
+
+    /** This generation serves: prepare its standby, if one is wanted. */
+    void serving()
+    {
+        standby.schedule();
+    }
+
+    /** This generation stops: its standby, if any, is ended. */
+    void stopping()
+    {
+        standby.close(terminateGrace);
+    }
+
+    /**
+     * @return the pid of the standby successor, or -1 when there is none
+     */
+    @ManagedAttribute(value = "Pid of the standby successor that waits for the next restart, or -1", readonly = true)
+    public long getStandbyPid()
+    {
+        return standby.pid();
     }
 
     void setControlSocket(Path socket)
@@ -274,17 +310,13 @@ public class Restarter implements RestartControl
         long started = System.nanoTime();
         int next = nserv.getGeneration() + 1;
         HandoffServer.Offer offer = before(() -> HandoffServer.Offer.of(nserv.getServer(), nserv.getGeneration(), controlSocket));
-        List<String> command = before(() -> successorCommand != null ? successorCommand : SuccessorOpens.ownCommand(CurrentCommand.get()));
-        ClassDataArchives cds = archives;
-        ClassDataArchives.Plan plan = cds == null ? null : cds.plan(command, successorCommand == null);
-        if (plan != null)
-            LOG.info("restart: generation {} {}", next, plan.description());
-        OutputTail tail = new OutputTail(TAIL_LINES);
         HandoffServer handoff = before(() -> new HandoffServer(controlSocket.getParent()));
-        SuccessorProcess process = launch(plan == null ? command : plan.command(), plan == null ? "" : plan.envValue(), next, handoff, tail, startMillis);
-        if (plan != null)
-            cds.started(plan, process.pid());
+        Standby prepared = standby.take(next, standbyKey.get(), terminateGrace);
+        SuccessorProcess fromStandby = prepared == null ? null : go(prepared, next, handoff, startMillis);
+        OutputTail tail = fromStandby == null ? new OutputTail(TAIL_LINES) : prepared.tail();
+        SuccessorProcess process = fromStandby != null ? fromStandby : launchFresh(next, handoff, tail, startMillis);
         CompletableFuture<Void> watchdog = null;
+
         try
         {
             state.progress("generation " + next + " (pid " + process.pid() + ") is starting");
@@ -312,6 +344,7 @@ public class Restarter implements RestartControl
             handoff.rollBack(x.toString());
             process.terminate(terminateGrace);
             events.rolledBack(x.toString());
+            standby.schedule();
             throw x;
         }
         finally
@@ -332,6 +365,29 @@ public class Restarter implements RestartControl
         LOG.info("restart: {}", summary);
         drainAfterCommit(process);
         return summary;
+    }
+
+    /** Starts a successor from its command (no standby, or none that could be used). */
+    private SuccessorProcess launchFresh(int next, HandoffServer handoff, OutputTail tail, long startMillis) throws RestartFailedException
+    {
+        List<String> command;
+        try
+        {
+            command = before(() -> successorCommand != null ? successorCommand : SuccessorOpens.ownCommand(CurrentCommand.get()));
+        }
+        catch (RestartFailedException x)
+        {
+            handoff.close();
+            throw x;
+        }
+        ClassDataArchives cds = archives;
+        ClassDataArchives.Plan plan = cds == null ? null : cds.plan(command, successorCommand == null);
+        if (plan != null)
+            LOG.info("restart: generation {} {}", next, plan.description());
+        SuccessorProcess process = launch(plan == null ? command : plan.command(), plan == null ? "" : plan.envValue(), next, handoff, tail, startMillis);
+        if (plan != null)
+            cds.started(plan, process.pid());
+        return process;
     }
 
     /** Runs a step whose failure ends the attempt before any successor exists. */
@@ -358,9 +414,8 @@ public class Restarter implements RestartControl
         try
         {
             Map<String, String> env = new HashMap<>(handoff.successorEnvironment(next));
-            env.put(ClassDataArchives.ENV_OPTIONS, cdsOptions);
+            completeEnvironment(env, command, cdsOptions);
             history.passTo(env, startMillis);
-            SuccessorOpens.environment(command, env);
             return SuccessorProcess.start(command, env, tail);
         }
         catch (IOException x)
@@ -371,6 +426,55 @@ public class Restarter implements RestartControl
         }
     }
 
+    private static void completeEnvironment(Map<String, String> env, List<String> command, String cdsOptions)
+    {
+        env.put(ClassDataArchives.ENV_OPTIONS, cdsOptions);
+        SuccessorOpens.environment(command, env);
+    }
+
+    /** Starts the restart in the standby; null when it could not be told (it is then ended). */
+    private SuccessorProcess go(Standby prepared, int next, HandoffServer handoff, long startMillis)
+    {
+        Map<String, String> env = new HashMap<>(handoff.successorEnvironment(next));
+        ClassDataArchives.Plan plan = prepared.plan();
+        completeEnvironment(env, prepared.command(), plan == null ? "" : plan.envValue());
+        history.passTo(env, startMillis);
+        try
+        {
+            SuccessorProcess process = prepared.go(env);
+            LOG.info("restart: generation {} is the standby (pid {}), started {} s before", next, prepared.pid(), prepared.age().toSeconds());
+            return process;
+        }
+        catch (IOException x)
+        {
+            LOG.warn("restart: {}; starting a fresh successor instead", x.getMessage());
+            prepared.process().terminate(terminateGrace);
+            return null;
+        }
+    }
+
+    /** Starts a standby for the next generation, with the command and environment a fresh successor would get. */
+    private Standby startStandby() throws IOException
+    {
+        if (successorCommand != null)
+            throw new IOException("a standby needs the default successor command, and --successor-command is set");
+        if (nserv.getPid() == 1)
+            throw new IOException("this process is PID 1 of its PID namespace, where a restart is refused");
+        int next = nserv.getGeneration() + 1;
+        List<String> command = SuccessorOpens.ownCommand(CurrentCommand.get());
+        ClassDataArchives cds = archives;
+        ClassDataArchives.Plan plan = cds == null ? null : cds.plan(command, true);
+        List<String> launched = plan == null ? command : plan.command();
+        Map<String, String> env = HandoffServer.baseEnvironment(next);
+        completeEnvironment(env, launched, plan == null ? "" : plan.envValue());
+        env.put(dev.nserv.jetty.ProcessEnvironment.STANDBY_ENV, "1");
+        Standby started = Standby.start(launched, env, next, standbyKey.get(), plan, LoadedClasses.ofServer(), LoadedClasses.codeFiles(), new OutputTail(TAIL_LINES));
+        if (plan != null)
+            cds.started(plan, started.pid());
+        LOG.info("restart: standby for generation {} started (pid {}){}", next, started.pid(), plan == null ? "" : "; " + plan.description());
+        return started;
+    }
+
     private RestartFailedException rollBack(String cause, SuccessorProcess process, OutputTail tail)
     {
         String ending = process.terminate(terminateGrace);
@@ -378,6 +482,7 @@ public class Restarter implements RestartControl
         LOG.warn("restart rolled back: {}; successor {}; generation {} keeps serving. Last {} line(s) of the successor's output:{}",
             cause, ending, nserv.getGeneration(), report.lineCount(), report.logBlock());
         events.rolledBack(cause);
+        standby.schedule();
         return new RestartFailedException(report.message(cause, nserv.getGeneration()));
     }
 

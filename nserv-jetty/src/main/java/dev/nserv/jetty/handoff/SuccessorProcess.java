@@ -47,10 +47,24 @@ final class SuccessorProcess
      */
     static SuccessorProcess start(List<String> command, Map<String, String> env, OutputTail tail) throws IOException
     {
+        return start(command, env, tail, false);
+    }
+
+    /**
+     * Starts a successor.
+     * @param command the program and its arguments
+     * @param env the complete environment of the successor
+     * @param tail where to keep its last lines
+     * @param pipeInput whether its stdin is a pipe from here ({@link #input()}, for a standby) instead of /dev/null
+     * @return the running successor
+     * @throws IOException when the program cannot be started (e.g. it does not exist)
+     */
+    static SuccessorProcess start(List<String> command, Map<String, String> env, OutputTail tail, boolean pipeInput) throws IOException
+    {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().clear();
         builder.environment().putAll(env);
-        builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.redirectInput(pipeInput ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new File("/dev/null")));
         builder.redirectOutput(ProcessBuilder.Redirect.PIPE);
         builder.redirectError(ProcessBuilder.Redirect.PIPE);
         Process process = builder.start();
@@ -84,6 +98,14 @@ final class SuccessorProcess
         thread.setDaemon(true);
         thread.start();
         return thread;
+    }
+
+    /**
+     * @return the pipe to the successor's stdin (when started with {@code pipeInput})
+     */
+    java.io.OutputStream input()
+    {
+        return process.getOutputStream();
     }
 
     long pid()

@@ -3,8 +3,6 @@ package dev.nserv.jetty.launcher;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.net.URISyntaxException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
@@ -63,7 +61,8 @@ public final class Boot
         copy.toFile().deleteOnExit();
         System.setProperty(StartPhases.COPIED_PROPERTY, Long.toString(System.currentTimeMillis()));
         // the platform loader as parent: nothing of the server may come from the original jar
-        URLClassLoader loader = new URLClassLoader("nserv", new URL[] {copy.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+        // it remembers what it loads: a standby successor loads the same ahead of its restart
+        RecordingClassLoader loader = new RecordingClassLoader(copy.toUri().toURL(), ClassLoader.getPlatformClassLoader());
         Thread.currentThread().setContextClassLoader(loader);
         System.setProperty(PrivateJar.JAR_PROPERTY, jar.toString());
         System.setProperty(PrivateJar.COPY_PROPERTY, copy.toString());

@@ -67,6 +67,8 @@ public class LauncherOptions
 
     /** {@code --log-format}: text (Jetty's lines, the default) or json. */
     dev.nserv.jetty.logging.LogFormat logFormat = dev.nserv.jetty.logging.LogFormat.TEXT;
+    /** {@code --log-format} as given, before a {@code --config} file may override it. */
+    dev.nserv.jetty.logging.LogFormat logFormatFlag = dev.nserv.jetty.logging.LogFormat.TEXT;
     /** {@code --access-log}: the access log file, or null for none. */
     Path accessLog;
     /** {@code --access-log-format}: a CustomRequestLog format string. */
@@ -77,6 +79,8 @@ public class LauncherOptions
     List<String> successorCommand;
 
     Duration readyTimeout = Duration.ofSeconds(60);
+    /** {@code --standby}: the wait before a generation starts its standby successor; null for none. */
+    Duration standbyDelay;
 
     Path pidFile;
 
@@ -145,6 +149,8 @@ public class LauncherOptions
             .option("--control-socket", "PATH", "Unix socket for ctl and restarts (default: derived from the HTTP port, see ctl --help).", v -> controlSocket = Path.of(v))
             .option("--successor-command", "ARG", "Command that starts the next generation on restart (default: this process's own command line).", v -> successorCommand = Arrays.asList(v.trim().split("\\s+")))
             .option("--ready-timeout", "DURATION", "Longest wait for a successor to become ready before rolling back (default: 60s).", v -> readyTimeout = Durations.parse(v))
+            .option("--standby", "DURATION|off", "Start a standby successor DURATION after each generation serves: a JVM that loads its classes ahead and waits, so that a restart starts from it (it costs a second JVM's memory; off by default).",
+                v -> standbyDelay = v.equals("off") ? null : Durations.parse(v))
             .option("--pid-file", "FILE", "Write the serving generation's pid to FILE (atomically, also after restarts).", v -> pidFile = Path.of(v))
             .option("--state-dir", "DIR", "Directory for state kept across restarts, e.g. HTTP sessions (default: $XDG_STATE_HOME/nserv/PORT, or ~/.local/state/nserv/PORT).", v -> stateDir = Path.of(v))
             .option("--session-store", "STORE", "Where HTTP sessions survive restarts: file (under --state-dir), memory (lost on restart), or a jdbc:postgresql://HOST:PORT/DB?user=U&password=P URL shared by several servers (default: file).", v ->
@@ -244,6 +250,8 @@ public class LauncherOptions
                 ") must not exceed --request-header-timeout (" + Durations.format(requestHeaderTimeout) + ")");
         if (readyTimeout.isZero())
             throw new IllegalArgumentException("--ready-timeout must be more than 0");
+        if (standbyDelay != null && successorCommand != null)
+            throw new IllegalArgumentException("--standby needs the default successor command: a standby is started from this process's own command line, and --successor-command is set");
         if (websocketCloseWindow.toMillis() > dev.nserv.jetty.websocket.WebSocketCloser.MAX_CLOSE_WINDOW_MS)
             throw new IllegalArgumentException("--websocket-close-window must be at most 60s, was " + websocketCloseWindow.toMillis() + " ms");
         if (idleTimeout.isZero())

@@ -6,8 +6,10 @@ import java.net.BindException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import dev.nserv.jetty.NservServer;
+import dev.nserv.jetty.ProcessEnvironment;
 import dev.nserv.jetty.Signals;
 import dev.nserv.jetty.StartPhases;
 import dev.nserv.jetty.ctl.ControlSocketParticipant;
@@ -89,6 +91,7 @@ public final class Main
         try
         {
             // jetty.xml may set the format too; it must be known before the first logger, long before the files run
+            options.logFormatFlag = options.logFormat;
             options.logFormat = XmlLogFormat.find(options.configs).orElse(options.logFormat);
         }
         catch (IllegalArgumentException x)
@@ -118,6 +121,23 @@ public final class Main
             plainErr.println("nserv: error: " + describe(x));
             return EXIT_START_FAILED;
         }
+        if (ProcessEnvironment.isStandby())
+        {
+            // a standby successor: load ahead, then wait for the restart; nothing below may run before it
+            Map<String, String> env;
+            try
+            {
+                env = StandbyGate.await(System.in, Main.class.getClassLoader(), out);
+            }
+            catch (IOException | StandbyGate.StandbyException x)
+            {
+                plainErr.println("nserv: error: " + x.getMessage());
+                return EXIT_START_FAILED;
+            }
+            if (env == null)
+                return 0;
+            ProcessEnvironment.useStandbyEnvironment(env);
+        }
         try
         {
             options.validate();
@@ -139,7 +159,7 @@ public final class Main
                 .addParticipant(new WarmUpParticipant(nserv.getServer().getBean(WarmUp.class), options.readyTimeout))
                 .addParticipant(new ControlSocketParticipant(options.controlSocket))
                 .addParticipant(new WebSocketRestartParticipant(nserv.getServer().getBean(WebSocketCloser.class)));
-            SupervisorLink.fromEnvironment(System.getenv()).ifPresent(support::addParticipant);
+            SupervisorLink.fromEnvironment(ProcessEnvironment.get()).ifPresent(support::addParticipant);
             nserv.getServer().addBean(new StartPhases.ContextTimes());
             StartPhases.mark(StartPhases.LAUNCHER);
             nserv.start();
@@ -188,6 +208,24 @@ public final class Main
         return 0;
     }
 
+    /** A standby fixes its log format when it starts: the flag's, unless a --config file sets another. */
+    private static java.util.function.Supplier<String> standbyKey(LauncherOptions options)
+    {
+        dev.nserv.jetty.logging.LogFormat flag = options.logFormatFlag;
+        List<Path> configs = List.copyOf(options.configs);
+        return () ->
+        {
+            try
+            {
+                return "log format " + XmlLogFormat.find(configs).orElse(flag);
+            }
+            catch (IllegalArgumentException x)
+            {
+                return "log format unreadable: " + x.getMessage();
+            }
+        };
+    }
+
     private static RestartOptions restartOptions(LauncherOptions options)
     {
         RestartOptions restart = new RestartOptions();
@@ -196,6 +234,8 @@ public final class Main
         restart.setReadyTimeout(options.readyTimeout);
         restart.setPidFile(options.pidFile);
         restart.setInheritFd0(options.inheritFd0);
+        restart.setStandbyDelay(options.standbyDelay);
+        restart.setStandbyKey(standbyKey(options));
         Path cds = options.cdsDirectory();
         if (cds != null)
             restart.setClassDataArchives(new ClassDataArchives(cds, options.webapps == null ? List.of() : List.of(options.webapps)));

@@ -79,7 +79,7 @@ public final class InheritedListeners
     public static synchronized InheritedListeners process()
     {
         if (process == null)
-            process = new InheritedListeners(System.getenv(), ProcessHandle.current().pid(), true);
+            process = new InheritedListeners(dev.nserv.jetty.ProcessEnvironment.get(), ProcessHandle.current().pid(), true);
         return process;
     }
 
