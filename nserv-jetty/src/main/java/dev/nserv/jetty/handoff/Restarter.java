@@ -3,10 +3,7 @@ package dev.nserv.jetty.handoff;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -39,7 +36,6 @@ import org.slf4j.LoggerFactory;
 public class Restarter implements RestartControl
 {
     private static final Logger LOG = LoggerFactory.getLogger(Restarter.class);
-    private static final int TAIL_LINES = 40;
 
     /** What the old generation's participants hear of a restart. */
     interface Events
@@ -55,19 +51,17 @@ public class Restarter implements RestartControl
     private final RestartState state = new RestartState();
     private volatile Duration readyTimeout = RestartOptions.DEFAULT_READY_TIMEOUT;
     private volatile Duration terminateGrace = Duration.ofSeconds(10);
-    private volatile List<String> successorCommand;
-    private volatile ClassDataArchives archives;
     private volatile Path controlSocket;
     private volatile HandoffServer current;
     private volatile RestartHistory history = new RestartHistory();
-    private final StandbyKeeper standby = new StandbyKeeper(this::startStandby);
-    private volatile Supplier<String> standbyKey = () -> "";
+    private final SuccessorLaunch launcher;
 
     Restarter(NservServer nserv, InheritedListeners listeners, Events events)
     {
         this.nserv = nserv;
         this.listeners = listeners;
         this.events = events;
+        this.launcher = new SuccessorLaunch(nserv, this::getHistory);
     }
 
     /**
@@ -125,7 +119,7 @@ public class Restarter implements RestartControl
     @ManagedAttribute(value = "Command that starts the successor (default: this process's own command line)", readonly = true)
     public String getSuccessorCommand()
     {
-        List<String> command = successorCommand;
+        List<String> command = launcher.successorCommand();
         if (command != null)
             return CommandLineDisplay.of(command);
         try
@@ -143,12 +137,12 @@ public class Restarter implements RestartControl
      */
     void setSuccessorCommand(List<String> command)
     {
-        successorCommand = command == null ? null : List.copyOf(command);
+        launcher.setSuccessorCommand(command);
     }
 
     void setClassDataArchives(ClassDataArchives archives)
     {
-        this.archives = archives;
+        launcher.setClassDataArchives(archives);
     }
 
     /**
@@ -159,20 +153,19 @@ public class Restarter implements RestartControl
      */
     void setStandbyDelay(Duration delay, Supplier<String> key)
     {
-        standby.setDelay(delay);
-        standbyKey = key;
+        launcher.setStandby(delay, key);
     }
 
     /** This generation serves: prepare its standby, if one is wanted. */
     void serving()
     {
-        standby.schedule();
+        launcher.standby().schedule();
     }
 
     /** This generation stops: its standby, if any, is ended. */
     void stopping()
     {
-        standby.close(terminateGrace);
+        launcher.standby().close(terminateGrace);
     }
 
     /**
@@ -181,7 +174,7 @@ public class Restarter implements RestartControl
     @ManagedAttribute(value = "Pid of the standby successor that waits for the next restart, or -1", readonly = true)
     public long getStandbyPid()
     {
-        return standby.pid();
+        return launcher.standby().pid();
     }
 
     void setControlSocket(Path socket)
@@ -311,10 +304,9 @@ public class Restarter implements RestartControl
         int next = nserv.getGeneration() + 1;
         HandoffServer.Offer offer = before(() -> HandoffServer.Offer.of(nserv.getServer(), nserv.getGeneration(), controlSocket));
         HandoffServer handoff = before(() -> new HandoffServer(controlSocket.getParent()));
-        Standby prepared = standby.take(next, standbyKey.get(), terminateGrace);
-        SuccessorProcess fromStandby = prepared == null ? null : go(prepared, next, handoff, startMillis);
-        OutputTail tail = fromStandby == null ? new OutputTail(TAIL_LINES) : prepared.tail();
-        SuccessorProcess process = fromStandby != null ? fromStandby : launchFresh(next, handoff, tail, startMillis);
+        SuccessorLaunch.Launched launched = launcher.start(next, handoff, startMillis, terminateGrace);
+        SuccessorProcess process = launched.process();
+        OutputTail tail = launched.tail();
         CompletableFuture<Void> watchdog = null;
 
         try
@@ -344,7 +336,7 @@ public class Restarter implements RestartControl
             handoff.rollBack(x.toString());
             process.terminate(terminateGrace);
             events.rolledBack(x.toString());
-            standby.schedule();
+            launcher.standby().schedule();
             throw x;
         }
         finally
@@ -367,29 +359,6 @@ public class Restarter implements RestartControl
         return summary;
     }
 
-    /** Starts a successor from its command (no standby, or none that could be used). */
-    private SuccessorProcess launchFresh(int next, HandoffServer handoff, OutputTail tail, long startMillis) throws RestartFailedException
-    {
-        List<String> command;
-        try
-        {
-            command = before(() -> successorCommand != null ? successorCommand : SuccessorOpens.ownCommand(CurrentCommand.get()));
-        }
-        catch (RestartFailedException x)
-        {
-            handoff.close();
-            throw x;
-        }
-        ClassDataArchives cds = archives;
-        ClassDataArchives.Plan plan = cds == null ? null : cds.plan(command, successorCommand == null);
-        if (plan != null)
-            LOG.info("restart: generation {} {}", next, plan.description());
-        SuccessorProcess process = launch(plan == null ? command : plan.command(), plan == null ? "" : plan.envValue(), next, handoff, tail, startMillis);
-        if (plan != null)
-            cds.started(plan, process.pid());
-        return process;
-    }
-
     /** Runs a step whose failure ends the attempt before any successor exists. */
     private static <T> T before(Step<T> step) throws RestartFailedException
     {
@@ -408,73 +377,6 @@ public class Restarter implements RestartControl
         T run() throws IOException;
     }
 
-    private SuccessorProcess launch(List<String> command, String cdsOptions, int next, HandoffServer handoff, OutputTail tail, long startMillis) throws RestartFailedException
-    {
-        LOG.info("restart: starting generation {}: {}", next, CommandLineDisplay.of(command));
-        try
-        {
-            Map<String, String> env = new HashMap<>(handoff.successorEnvironment(next));
-            completeEnvironment(env, command, cdsOptions);
-            history.passTo(env, startMillis);
-            return SuccessorProcess.start(command, env, tail);
-        }
-        catch (IOException x)
-        {
-            handoff.close();
-            throw new RestartFailedException("restart failed: cannot start the successor [" + CommandLineDisplay.of(command) + "]: " + x.getMessage() +
-                "; generation " + nserv.getGeneration() + " keeps serving");
-        }
-    }
-
-    private static void completeEnvironment(Map<String, String> env, List<String> command, String cdsOptions)
-    {
-        env.put(ClassDataArchives.ENV_OPTIONS, cdsOptions);
-        SuccessorOpens.environment(command, env);
-    }
-
-    /** Starts the restart in the standby; null when it could not be told (it is then ended). */
-    private SuccessorProcess go(Standby prepared, int next, HandoffServer handoff, long startMillis)
-    {
-        Map<String, String> env = new HashMap<>(handoff.successorEnvironment(next));
-        ClassDataArchives.Plan plan = prepared.plan();
-        completeEnvironment(env, prepared.command(), plan == null ? "" : plan.envValue());
-        history.passTo(env, startMillis);
-        try
-        {
-            SuccessorProcess process = prepared.go(env);
-            LOG.info("restart: generation {} is the standby (pid {}), started {} s before", next, prepared.pid(), prepared.age().toSeconds());
-            return process;
-        }
-        catch (IOException x)
-        {
-            LOG.warn("restart: {}; starting a fresh successor instead", x.getMessage());
-            prepared.process().terminate(terminateGrace);
-            return null;
-        }
-    }
-
-    /** Starts a standby for the next generation, with the command and environment a fresh successor would get. */
-    private Standby startStandby() throws IOException
-    {
-        if (successorCommand != null)
-            throw new IOException("a standby needs the default successor command, and --successor-command is set");
-        if (nserv.getPid() == 1)
-            throw new IOException("this process is PID 1 of its PID namespace, where a restart is refused");
-        int next = nserv.getGeneration() + 1;
-        List<String> command = SuccessorOpens.ownCommand(CurrentCommand.get());
-        ClassDataArchives cds = archives;
-        ClassDataArchives.Plan plan = cds == null ? null : cds.plan(command, true);
-        List<String> launched = plan == null ? command : plan.command();
-        Map<String, String> env = HandoffServer.baseEnvironment(next);
-        completeEnvironment(env, launched, plan == null ? "" : plan.envValue());
-        env.put(dev.nserv.jetty.ProcessEnvironment.STANDBY_ENV, "1");
-        Standby started = Standby.start(launched, env, next, standbyKey.get(), plan, LoadedClasses.ofServer(), LoadedClasses.codeFiles(), new OutputTail(TAIL_LINES));
-        if (plan != null)
-            cds.started(plan, started.pid());
-        LOG.info("restart: standby for generation {} started (pid {}){}", next, started.pid(), plan == null ? "" : "; " + plan.description());
-        return started;
-    }
-
     private RestartFailedException rollBack(String cause, SuccessorProcess process, OutputTail tail)
     {
         String ending = process.terminate(terminateGrace);
@@ -482,7 +384,7 @@ public class Restarter implements RestartControl
         LOG.warn("restart rolled back: {}; successor {}; generation {} keeps serving. Last {} line(s) of the successor's output:{}",
             cause, ending, nserv.getGeneration(), report.lineCount(), report.logBlock());
         events.rolledBack(cause);
-        standby.schedule();
+        launcher.standby().schedule();
         return new RestartFailedException(report.message(cause, nserv.getGeneration()));
     }
 
