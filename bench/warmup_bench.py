@@ -5,7 +5,7 @@ For each variant (the extra nserv flags after '--'): start java -jar nserv.jar (
 run bench/RestartClient.java (THREADS threads, a new connection per request, PAUSE_MS between requests), let it
 settle, restart RESTARTS times (ctl restart, GAP s apart), stop. RestartClient logs which pid served each request;
 the steady p99 is generation 1's last STEADY s before the first restart, and each successor's window is the
-2 s from the first request it served.
+2 s from the first request it served (also split into quarter seconds, to show where the slow requests are).
 
   python3 bench/warmup_bench.py OUT_DIR "label:--warmup-requests 0" "label:" ...
 """
@@ -69,6 +69,12 @@ def run(out, label, flags):
         ratio = pct(w, 0.99) / result["steady_p99"]
         print("  successor pid %s: first 2 s n=%d p50 %.1f p99 %.1f max %.1f ms (p99 %.1fx steady)" % (p, len(w), pct(w, 0.5), pct(w, 0.99), max(w), ratio))
         result["windows"].append((pct(w, 0.99), max(w)))
+        # where in the window the slow ones are: median / max per quarter second
+        quarters = []
+        for q in range(int(WINDOW * 4)):
+            part = [lat for t, lat in mine if start + q * 0.25 <= t < start + (q + 1) * 0.25]
+            quarters.append("%.1f/%.0f" % (pct(part, 0.5), max(part)) if part else "-")
+        print("    per 250 ms, median/max ms: " + " ".join(quarters))
     for a in answers:
         print("  ctl: " + a.splitlines()[-1] if a else "  ctl: (nothing)")
     warm = re.findall(r"warm-up: .*", open(os.path.join(d, "nserv.log")).read())

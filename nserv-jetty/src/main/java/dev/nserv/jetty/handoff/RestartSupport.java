@@ -68,7 +68,9 @@ public final class RestartSupport implements NservServer.StartHook, Restarter.Ev
         restarter.setStandbyDelay(options.getStandbyDelay(), options.getStandbyKey());
         SdNotifyParticipant sdNotify = new SdNotifyParticipant(new SdNotify(env.get("NOTIFY_SOCKET")));
         // systemd hears READY=1 last, once everything else serves
-        builtIn = options.getPidFile() == null ? List.of(sdNotify) : List.of(new PidFileParticipant(new PidFile(options.getPidFile())), sdNotify);
+        // the exit of a handed-off generation (its archive dump) yields to the successor: last
+        ExitPriority exit = new ExitPriority();
+        builtIn = options.getPidFile() == null ? List.of(sdNotify, exit) : List.of(new PidFileParticipant(new PidFile(options.getPidFile())), sdNotify, exit);
     }
 
     /**

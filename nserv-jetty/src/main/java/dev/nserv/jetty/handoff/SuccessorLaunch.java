@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * How a successor process comes to be, for {@link Restarter}: from the {@linkplain StandbyKeeper standby} when
- * there is a usable one, else started from its command -- this process's own command line (with the opens it needs
- * and the class-data archive's options) or {@code --successor-command} -- and in both cases with the environment of
+ * there is a usable one, else started from its command -- this process's own command line (with the opens it needs,
+ * a {@linkplain MetaspaceSizing metaspace threshold} and the class-data archive's options) or {@code --successor-command} -- and in both cases with the environment of
  * the restart (handoff socket and token, generation, archive options, restart history). It also starts the standby
  * itself, with the command and environment a fresh successor would get.
  */
@@ -96,7 +96,7 @@ final class SuccessorLaunch
         List<String> command;
         try
         {
-            command = own != null ? own : SuccessorOpens.ownCommand(CurrentCommand.get());
+            command = own != null ? own : ownCommand();
         }
         catch (IOException x)
         {
@@ -144,6 +144,12 @@ final class SuccessorLaunch
         }
     }
 
+    /** This process's own command line for a successor: with the opens it needs and a metaspace threshold. */
+    private static List<String> ownCommand() throws IOException
+    {
+        return MetaspaceSizing.ownCommand(SuccessorOpens.ownCommand(CurrentCommand.get()), ProcessEnvironment.get());
+    }
+
     private Map<String, String> restartEnvironment(HandoffServer handoff, int next, List<String> command, ClassDataArchives.Plan plan, long startMillis)
     {
         Map<String, String> env = new HashMap<>(handoff.successorEnvironment(next));
@@ -166,7 +172,7 @@ final class SuccessorLaunch
         if (nserv.getPid() == 1)
             throw new IOException("this process is PID 1 of its PID namespace, where a restart is refused");
         int next = nserv.getGeneration() + 1;
-        List<String> command = SuccessorOpens.ownCommand(CurrentCommand.get());
+        List<String> command = ownCommand();
         ClassDataArchives cds = archives;
         ClassDataArchives.Plan plan = cds == null ? null : cds.plan(command, true);
         if (plan != null)

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -93,6 +94,8 @@ final class StandbyGate
         }
         long began = System.nanoTime();
         int loaded = load(classes, loader);
+        // the JDK's MBean server and its platform MXBeans: a generation registers its beans once it serves
+        ManagementFactory.getPlatformMBeanServer();
         System.setProperty(StartPhases.PREPARED_PROPERTY, Long.toString(System.currentTimeMillis()));
         out.println("nserv: standby (pid " + ProcessHandle.current().pid() + ") prepared: " + loaded + " of " + classes.size() +
             " classes loaded in " + (System.nanoTime() - began) / 1_000_000 + " ms; it waits for the restart");

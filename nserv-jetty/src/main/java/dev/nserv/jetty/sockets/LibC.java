@@ -44,6 +44,8 @@ public interface LibC extends Library
     int MSG_NOSIGNAL = 0x4000;
     int MSG_CMSG_CLOEXEC = 0x40000000;
 
+    int PRIO_PROCESS = 0;
+
     int F_DUPFD_CLOEXEC = 1030;
     int F_GETFD = 1;
     int F_SETFD = 2;
@@ -60,6 +62,9 @@ public interface LibC extends Library
     }
 
     int getuid();
+
+    /** {@code setpriority(2)}; on Linux {@code PRIO_PROCESS} with a thread id sets that thread's nice value. */
+    int setpriority(int which, int who, int prio) throws LastErrorException;
 
     int getsockopt(int fd, int level, int optname, Pointer optval, IntByReference optlen) throws LastErrorException;
 
