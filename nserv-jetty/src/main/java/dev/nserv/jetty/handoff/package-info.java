@@ -11,7 +11,10 @@
  * <b>Invariant:</b> at any moment there are one or two generations, and at most one of them is not ready. A restart
  * is therefore refused while another one is in progress, while this generation is not ready or stopping, and while
  * the previous generation is still draining; the successor is not ready until the old generation has committed the
- * handoff, and from then on the old generation only drains.
+ * handoff, and from then on the old generation only drains. A standby ({@code --standby}: {@code Standby} and
+ * {@code StandbyKeeper} here, the launcher's {@code StandbyGate} on its side) is a successor's JVM started ahead of
+ * a restart; it holds no socket and serves nothing, so it is not a generation until a restart tells it to go, and
+ * from then on it is that restart's successor like any other.
  * <p>
  * A successor puts the sockets it receives into {@link dev.nserv.jetty.sockets.InheritedListeners} before it
  * starts; its {@link dev.nserv.jetty.SocketActivationConnector}s adopt them there, as a first generation's adopt
