@@ -161,7 +161,10 @@ public class WarmUp extends ContainerLifeCycle
         armed = false;
         try
         {
-            return warm(deadline);
+            Result result = warm(deadline);
+            // the start's and the warm-up's garbage, collected while the previous generation still serves
+            LOG.debug("before ready: {}", YoungCollection.run(deadline));
+            return result;
         }
         finally
         {
