@@ -8,12 +8,15 @@ the steady p99 is generation 1's last STEADY s before the first restart, and eac
 2 s from the first request it served (also split into quarter seconds, to show where the slow requests are).
 
   python3 bench/warmup_bench.py OUT_DIR "label:--warmup-requests 0" "label:" ...
+  NSERV_TRIGGER=hup python3 bench/warmup_bench.py ...     (restart by SIGHUP instead of a ctl JVM)
 """
 import os, subprocess, sys, time, socket, signal, re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAR = os.environ.get("NSERV_JAR") or os.path.join(ROOT, "nserv-jetty", "target", "nserv.jar")
 THREADS, PAUSE_MS, RESTARTS, GAP, SETTLE, STEADY, WINDOW = 3, 10, 3, 8, 12, 5, 2.0
+# the restart trigger: "ctl" (java -jar nserv.jar ctl restart, the default) or "hup" (SIGHUP to the pid file's pid)
+TRIGGER = os.environ.get("NSERV_TRIGGER", "ctl")
 
 
 def free_port():
@@ -29,7 +32,9 @@ def run(out, label, flags):
     d = os.path.join(out, label); os.makedirs(d, exist_ok=True)
     port, sock = free_port(), os.path.join(d, "ctl.sock")
     log = open(os.path.join(d, "nserv.log"), "w")
-    server = subprocess.Popen(["java", "-jar", JAR, "--host", "127.0.0.1", "--port", str(port), "--control-socket", sock] + flags,
+    pid_file = os.path.join(d, "nserv.pid")
+    server = subprocess.Popen(["java", "-jar", JAR, "--host", "127.0.0.1", "--port", str(port), "--control-socket", sock,
+                               "--pid-file", pid_file] + flags,
                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     for _ in range(600):
         if "nserv: ready" in open(os.path.join(d, "nserv.log")).read():
@@ -42,8 +47,18 @@ def run(out, label, flags):
     first_restart = time.time()
     answers = []
     for _ in range(RESTARTS):
-        r = subprocess.run(["java", "-jar", JAR, "ctl", "--socket", sock, "restart"], capture_output=True, text=True, timeout=120)
-        answers.append((r.stdout + r.stderr).strip())
+        if TRIGGER == "hup":
+            # no ctl JVM starting on the same cores just before the successor serves
+            old = open(pid_file).read().strip()
+            os.kill(int(old), signal.SIGHUP)
+            for _ in range(1200):
+                if os.path.exists(pid_file) and open(pid_file).read().strip() not in ("", old):
+                    break
+                time.sleep(0.05)
+            answers.append("SIGHUP to %s: generation pid now %s" % (old, open(pid_file).read().strip()))
+        else:
+            r = subprocess.run(["java", "-jar", JAR, "ctl", "--socket", sock, "restart"], capture_output=True, text=True, timeout=120)
+            answers.append((r.stdout + r.stderr).strip())
         time.sleep(GAP)
     summary = client.communicate(input="", timeout=60)[0]
     subprocess.run(["java", "-jar", JAR, "ctl", "--socket", sock, "stop"], capture_output=True, timeout=60)
