@@ -34,10 +34,6 @@ public final class StartPhases
     public static final String BOOT_PROPERTY = "nserv.start.boot";
     /** System property: epoch ms at which the private jar copy was complete. */
     public static final String COPIED_PROPERTY = "nserv.start.copied";
-    /** System property: epoch ms at which a standby had loaded its classes ahead. */
-    public static final String PREPARED_PROPERTY = "nserv.start.prepared";
-    /** System property: epoch ms at which a standby was told to go (its restart began). */
-    public static final String GO_PROPERTY = "nserv.start.go";
     /** Options parsed and the server assembled. */
     public static final String LAUNCHER = "launcher";
     /** Listening sockets received from the previous generation (successors only). */
@@ -52,6 +48,9 @@ public final class StartPhases
     private static final Logger LOG = LoggerFactory.getLogger(StartPhases.class);
     private static final Map<String, Long> MARKS = new LinkedHashMap<>();
     private static final Map<String, Long> CONTEXTS = new LinkedHashMap<>();
+    /** A standby's moments (epoch ms): its classes loaded ahead, and its restart's go; 0 when not a standby. */
+    private static volatile long standbyPrepared;
+    private static volatile long standbyGo;
 
     private StartPhases()
     {
@@ -68,6 +67,22 @@ public final class StartPhases
         {
             MARKS.putIfAbsent(phase, now);
         }
+    }
+
+    /**
+     * Records that a standby has loaded its classes ahead (its phases before that are the JVM's and the jar copy's).
+     */
+    public static void standbyPrepared()
+    {
+        standbyPrepared = System.currentTimeMillis();
+    }
+
+    /**
+     * Records that a standby's restart began: the phases after this are the restart's.
+     */
+    public static void standbyGo()
+    {
+        standbyGo = System.currentTimeMillis();
     }
 
     /**
@@ -89,8 +104,8 @@ public final class StartPhases
                 parts.add("private jar " + (copied - boot) + " ms");
                 previous = copied;
             }
-            long prepared = Long.getLong(PREPARED_PROPERTY, 0L);
-            long go = Long.getLong(GO_PROPERTY, 0L);
+            long prepared = standbyPrepared;
+            long go = standbyGo;
             if (prepared > 0 && go > 0)
             {
                 // a standby: everything so far happened before its restart; the phases below are the restart's
@@ -121,7 +136,7 @@ public final class StartPhases
             parts.add(part);
             previous = mark.getValue();
         }
-        long go = Long.getLong(GO_PROPERTY, 0L);
+        long go = standbyGo;
         String end = go > 0 ? "; " + (previous - go) + " ms after the restart began" : "";
         return "start phases: " + String.join(", ", parts) + "; at " + (previous - jvmStart) + " ms of JVM uptime" + end;
     }

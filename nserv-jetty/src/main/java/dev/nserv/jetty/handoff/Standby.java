@@ -217,11 +217,6 @@ final class Standby
         return process.pid();
     }
 
-    int generation()
-    {
-        return generation;
-    }
-
     ClassDataArchives.Plan plan()
     {
         return plan;

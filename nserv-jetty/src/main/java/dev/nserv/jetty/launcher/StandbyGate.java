@@ -96,7 +96,7 @@ final class StandbyGate
         int loaded = load(classes, loader);
         // the JDK's MBean server and its platform MXBeans: a generation registers its beans once it serves
         ManagementFactory.getPlatformMBeanServer();
-        System.setProperty(StartPhases.PREPARED_PROPERTY, Long.toString(System.currentTimeMillis()));
+        StartPhases.standbyPrepared();
         out.println("nserv: standby (pid " + ProcessHandle.current().pid() + ") prepared: " + loaded + " of " + classes.size() +
             " classes loaded in " + (System.nanoTime() - began) / 1_000_000 + " ms; it waits for the restart");
         out.flush();
@@ -110,7 +110,7 @@ final class StandbyGate
                 throw StandbyException.badLine(lines.number, line, "'env NAME=VALUE' or 'go'");
             env.put(line.substring(4, equals), line.substring(equals + 1));
         }
-        System.setProperty(StartPhases.GO_PROPERTY, Long.toString(System.currentTimeMillis()));
+        StartPhases.standbyGo();
         return env;
     }
 

@@ -53,7 +53,8 @@ class StandbyTest
         env.put("NSERV_HANDOFF_SOCKET", "/run/x/h.sock");
         env.put("NSERV_GENERATION", "2");
         SuccessorProcess process = started.go(env);
-        assertThat(process.process().waitFor()).isZero();
+        assertThat(process.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).as("cat ends with its stdin").isTrue();
+        assertThat(process.process().exitValue()).isZero();
         assertThat(Files.readString(tmp.resolve("stdin.txt"))).isEqualTo("""
             nserv-standby 1
             class org.eclipse.jetty.server.Server
