@@ -20,6 +20,10 @@ public class RestartOptions
 {
     /** The default longest wait for a successor to become ready. */
     public static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(60);
+    /** The longest time a successor's JIT compiler yields to its requests after it begins to serve. */
+    public static final Duration DEFAULT_COMPILER_YIELD = Duration.ofSeconds(10);
+    /** The longest {@link #setCompilerYield compiler yield} accepted. */
+    public static final Duration MAX_COMPILER_YIELD = Duration.ofMinutes(10);
 
     private Path controlSocket;
     private List<String> successorCommand;
@@ -28,6 +32,7 @@ public class RestartOptions
     private boolean inheritFd0;
     private ClassDataArchives classDataArchives;
     private Duration standbyDelay;
+    private Duration compilerYield = DEFAULT_COMPILER_YIELD;
     private Supplier<String> standbyKey = () -> "";
 
     /**
@@ -146,6 +151,28 @@ public class RestartOptions
         if (standbyDelay != null && standbyDelay.isNegative())
             throw new IllegalArgumentException("standbyDelay must be 0 or more, was " + standbyDelay + "; null turns the standby off");
         this.standbyDelay = standbyDelay;
+    }
+
+    /**
+     * @return how long at most a successor's JIT compiler yields to its requests; zero when it does not
+     */
+    public Duration getCompilerYield()
+    {
+        return compilerYield;
+    }
+
+    /**
+     * Lets a successor's JIT compiler threads run at nice 10 from the moment it serves, so that its first requests
+     * are not kept waiting by the compiler (see docs/restart.md): until the compiler waits for the CPU more than it
+     * runs (the CPU is saturated), and at the latest for this long. A process that could not set the compiler's
+     * priority back (no {@code CAP_SYS_NICE}, {@code RLIMIT_NICE} too low) leaves it alone.
+     * @param compilerYield 0 (off) to 10 minutes; the default is 10 s
+     */
+    public void setCompilerYield(Duration compilerYield)
+    {
+        if (compilerYield == null || compilerYield.isNegative() || compilerYield.compareTo(MAX_COMPILER_YIELD) > 0)
+            throw new IllegalArgumentException("compilerYield must be 0 (off) to " + MAX_COMPILER_YIELD.toMinutes() + " minutes, was " + compilerYield);
+        this.compilerYield = compilerYield;
     }
 
     /**

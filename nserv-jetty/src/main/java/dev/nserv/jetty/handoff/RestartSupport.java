@@ -70,7 +70,10 @@ public final class RestartSupport implements NservServer.StartHook, Restarter.Ev
         // systemd hears READY=1 last, once everything else serves
         // the exit of a handed-off generation (its archive dump) yields to the successor: last
         ExitPriority exit = new ExitPriority();
-        builtIn = options.getPidFile() == null ? List.of(sdNotify, exit) : List.of(new PidFileParticipant(new PidFile(options.getPidFile())), sdNotify, exit);
+        // a successor's compiler yields from the moment it serves alone: after the participants that take over
+        CompilerYield compiler = new CompilerYield(options.getCompilerYield());
+        builtIn = options.getPidFile() == null ? List.of(sdNotify, compiler, exit)
+            : List.of(new PidFileParticipant(new PidFile(options.getPidFile())), sdNotify, compiler, exit);
     }
 
     /**

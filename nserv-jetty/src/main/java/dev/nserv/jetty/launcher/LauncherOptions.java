@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import dev.nserv.jetty.handoff.RestartOptions;
 import dev.nserv.jetty.session.PersistentSessions;
 import dev.nserv.jetty.warmup.WarmUp;
 import dev.nserv.jetty.warmup.WarmUpRequest;
@@ -81,6 +82,8 @@ public class LauncherOptions
     Duration readyTimeout = Duration.ofSeconds(60);
     /** {@code --standby}: the wait before a generation starts its standby successor; null for none. */
     Duration standbyDelay;
+    /** {@code --compiler-yield}: how long at most a successor's JIT compiler yields to its first requests. */
+    Duration compilerYield = RestartOptions.DEFAULT_COMPILER_YIELD;
 
     Path pidFile;
 
@@ -151,6 +154,8 @@ public class LauncherOptions
             .option("--ready-timeout", "DURATION", "Longest wait for a successor to become ready before rolling back (default: 60s).", v -> readyTimeout = Durations.parse(v))
             .option("--standby", "DURATION|off", "Start a standby successor DURATION after each generation serves: a JVM that loads its classes ahead and waits, so that a restart starts from it (it costs a second JVM's memory; off by default).",
                 v -> standbyDelay = v.equals("off") ? null : Durations.parse(v))
+            .option("--compiler-yield", "DURATION|off", "After a restart, run the successor's JIT compiler at a lower priority than its requests for at most DURATION, or until the CPU is saturated (at most 10m; default: 10s).",
+                v -> compilerYield = v.equals("off") ? Duration.ZERO : Durations.parse(v))
             .option("--pid-file", "FILE", "Write the serving generation's pid to FILE (atomically, also after restarts).", v -> pidFile = Path.of(v))
             .option("--state-dir", "DIR", "Directory for state kept across restarts, e.g. HTTP sessions (default: $XDG_STATE_HOME/nserv/PORT, or ~/.local/state/nserv/PORT).", v -> stateDir = Path.of(v))
             .option("--session-store", "STORE", "Where HTTP sessions survive restarts: file (under --state-dir), memory (lost on restart), or a jdbc:postgresql://HOST:PORT/DB?user=U&password=P URL shared by several servers (default: file).", v ->
@@ -250,6 +255,8 @@ public class LauncherOptions
                 ") must not exceed --request-header-timeout (" + Durations.format(requestHeaderTimeout) + ")");
         if (readyTimeout.isZero())
             throw new IllegalArgumentException("--ready-timeout must be more than 0");
+        if (compilerYield.compareTo(RestartOptions.MAX_COMPILER_YIELD) > 0)
+            throw new IllegalArgumentException("--compiler-yield must be at most " + Durations.format(RestartOptions.MAX_COMPILER_YIELD) + ", was " + Durations.format(compilerYield));
         if (standbyDelay != null && successorCommand != null)
             throw new IllegalArgumentException("--standby needs the default successor command: a standby is started from this process's own command line, and --successor-command is set");
         if (websocketCloseWindow.toMillis() > dev.nserv.jetty.websocket.WebSocketCloser.MAX_CLOSE_WINDOW_MS)

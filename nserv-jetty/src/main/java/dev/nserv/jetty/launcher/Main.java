@@ -235,6 +235,7 @@ public final class Main
         restart.setPidFile(options.pidFile);
         restart.setInheritFd0(options.inheritFd0);
         restart.setStandbyDelay(options.standbyDelay);
+        restart.setCompilerYield(options.compilerYield);
         restart.setStandbyKey(standbyKey(options));
         Path cds = options.cdsDirectory();
         if (cds != null)

@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /** Runs the launcher in this JVM with its standard output and error captured, for the launcher's option tests. */
 final class LauncherOutput
 {
@@ -31,5 +33,18 @@ final class LauncherOutput
     {
         out.reset();
         err.reset();
+    }
+
+    /**
+     * Runs the launcher with arguments that must be refused: exit 2, exactly one error line, nothing started.
+     * @return standard error
+     */
+    String oneError(String... args)
+    {
+        reset();
+        assertThat(run(args)).isEqualTo(2);
+        assertThat(err().lines().filter(line -> line.startsWith("nserv: error:")).count()).isEqualTo(1);
+        assertThat(out()).doesNotContain("listening on");
+        return err();
     }
 }

@@ -10,15 +10,6 @@ class StandbyOptionTest
 {
     private final LauncherOutput io = new LauncherOutput();
 
-    private String error(String... args)
-    {
-        io.reset();
-        assertThat(io.run(args)).isEqualTo(2);
-        assertThat(io.err().lines().filter(line -> line.startsWith("nserv: error:")).count()).isEqualTo(1);
-        assertThat(io.out()).doesNotContain("listening on");
-        return io.err();
-    }
-
     @Test
     void theFlagTakesADurationOrOff()
     {
@@ -31,9 +22,9 @@ class StandbyOptionTest
     @Test
     void badValuesAreOneClearError()
     {
-        assertThat(error("--standby", "soon")).contains("--standby").contains("soon");
-        assertThat(error("--standby", "-5s")).contains("--standby").contains("-5s");
-        assertThat(error("--standby", "5s", "--successor-command", "java -jar /opt/nserv.jar"))
+        assertThat(io.oneError("--standby", "soon")).contains("--standby").contains("soon");
+        assertThat(io.oneError("--standby", "-5s")).contains("--standby").contains("-5s");
+        assertThat(io.oneError("--standby", "5s", "--successor-command", "java -jar /opt/nserv.jar"))
             .startsWith("nserv: error: --standby needs the default successor command: a standby is started from this process's own command line, and --successor-command is set\n");
     }
 }
