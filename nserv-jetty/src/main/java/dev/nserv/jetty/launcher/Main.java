@@ -19,6 +19,7 @@ import dev.nserv.jetty.handoff.RestartOptions;
 import dev.nserv.jetty.handoff.RestartSupport;
 import dev.nserv.jetty.logging.XmlLogFormat;
 import dev.nserv.jetty.metrics.AdminConnector;
+import dev.nserv.jetty.sockets.LibC;
 import dev.nserv.jetty.warmup.WarmUp;
 import dev.nserv.jetty.warmup.WarmUpParticipant;
 import dev.nserv.jetty.websocket.WebSocketCloser;
@@ -135,7 +136,16 @@ public final class Main
                 return EXIT_START_FAILED;
             }
             if (env == null)
-                return 0;
+            {
+                // No longer wanted. It ends here, before the JVM's own exit work: a standby that was to write the
+                // class-data archive (or, on Java 25, assemble the AOT cache) would spend ~2 s of CPU on it at exit,
+                // and its generation's stop would wait for that. It served nothing, so there is nothing to keep.
+                out.flush();
+                plainErr.flush();
+                System.out.flush();
+                System.err.flush();
+                LibC.INSTANCE._exit(0);
+            }
             ProcessEnvironment.useStandbyEnvironment(env);
         }
         try

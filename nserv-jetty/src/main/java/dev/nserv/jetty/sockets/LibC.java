@@ -63,6 +63,9 @@ public interface LibC extends Library
 
     int getuid();
 
+    /** {@code _exit(2)}: ends the process at once, without the JVM's exit work (shutdown hooks, archive dumps). */
+    void _exit(int status);
+
     /** {@code setpriority(2)}; on Linux {@code PRIO_PROCESS} with a thread id sets that thread's nice value. */
     int setpriority(int which, int who, int prio) throws LastErrorException;
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import dev.nserv.jetty.RawHttp;
 import org.junit.jupiter.api.AfterEach;
@@ -180,10 +181,17 @@ class StandbyRestartIT
         Process first = start(nserv.jar, webapps(), tmp.resolve("ctl.sock"));
         nserv.awaitPort("http");
         long standby = awaitStandby(1);
+        // generation 2 writes the class-data archive at its exit, so the first standby was started to write it
+        assertThat(Files.readString(Path.of("/proc/" + standby + "/cmdline")).replace('\0', ' ')).containsAnyOf("-XX:ArchiveClassesAtExit=", "-XX:AOTCacheOutput=");
         first.destroy();
         await().atMost(Duration.ofSeconds(30)).until(() -> !first.isAlive());
         await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(standby).map(p -> !p.isAlive()).orElse(true));
         assertThat(first.exitValue()).isZero();
         assertThat(nserv.outputText()).contains("restart: standby (pid " + standby + ") ended: exited with code 0");
+        // an unused standby ends before the JVM's exit work: it wrote no archive
+        try (Stream<Path> files = Files.list(nserv.stateDir().resolve(ClassDataArchives.DEFAULT_SUBDIRECTORY)))
+        {
+            assertThat(files.map(f -> f.getFileName().toString())).noneMatch(name -> name.endsWith(".part") || name.endsWith(".jsa") || name.endsWith(".aot"));
+        }
     }
 }
