@@ -100,7 +100,7 @@ final class CompilerYield implements HandoverParticipant
         }
         ThreadNice.set(compilers, NICE);
         long lowered = System.nanoTime();
-        watch = new Thread(() -> watch(original, lowered), "nserv-compiler-yield");
+        watch = new Thread(() -> watch(compilers, original, lowered), "nserv-compiler-yield");
         watch.setDaemon(true);
         watch.start();
         return true;
@@ -129,18 +129,19 @@ final class CompilerYield implements HandoverParticipant
         }
     }
 
-    private void watch(int original, long lowered)
+    /** Samples the threads lowered at the start (a compiler thread the JVM adds later only counts at the end). */
+    private void watch(List<Integer> compilers, int original, long lowered)
     {
         String why = "after " + limit.toMillis() + " ms";
         long end = lowered + limit.toNanos();
         long[] before = null;
-        long[] last = ThreadNice.runAndWait(tasks, ThreadNice.threads(tasks, ThreadNice.COMPILERS));
+        long[] last = ThreadNice.runAndWait(tasks, compilers);
         try
         {
             while (System.nanoTime() < end)
             {
                 Thread.sleep(Math.max(1, Math.min(SAMPLE_MS, (end - System.nanoTime()) / 1_000_000)));
-                long[] now = ThreadNice.runAndWait(tasks, ThreadNice.threads(tasks, ThreadNice.COMPILERS));
+                long[] now = ThreadNice.runAndWait(tasks, compilers);
                 if (before != null)
                 {
                     long runMs = (now[0] - before[0]) / 1_000_000;

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,7 +27,7 @@ class CompilerYieldTest
     @TempDir
     Path tasks;
 
-    private final AtomicBoolean done = new AtomicBoolean();
+    private final CountDownLatch done = new CountDownLatch(1);
     private final List<Thread> threads = new ArrayList<>();
     private int compiler;
 
@@ -42,12 +41,12 @@ class CompilerYieldTest
     @AfterEach
     void end() throws Exception
     {
-        done.set(true);
+        done.countDown();
         for (Thread thread : threads)
             thread.join(10_000);
     }
 
-    /** Starts a thread named as a C2 compiler thread and shows it in {@link #tasks}; it spins or sleeps until the end. */
+    /** Starts a thread named as a C2 compiler thread and shows it in {@link #tasks}; it spins, or waits, until the end. */
     private int fakeCompiler(boolean spin) throws Exception
     {
         int tid = start(spin);
@@ -73,11 +72,17 @@ class CompilerYieldTest
                 throw new IllegalStateException(x);
             }
             started.countDown();
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!done.get() && System.nanoTime() < end)
+            try
             {
                 if (!spin)
-                    sleepQuietly();
+                    done.await(60, TimeUnit.SECONDS);
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (spin && done.getCount() > 0 && System.nanoTime() < end)
+                    Thread.onSpinWait();
+            }
+            catch (InterruptedException x)
+            {
+                Thread.currentThread().interrupt();
             }
         });
         thread.setDaemon(true);
@@ -87,30 +92,25 @@ class CompilerYieldTest
         return tid[0];
     }
 
-    private static void sleepQuietly()
-    {
-        try
-        {
-            Thread.sleep(20);
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private int nice()
     {
         return ThreadNice.nice(tasks, compiler);
     }
 
+    /** A fake compiler thread, and a yield for {@code limit} that has lowered it. */
+    private CompilerYield lowered(Duration limit, boolean spin) throws Exception
+    {
+        compiler = fakeCompiler(spin);
+        CompilerYield yield = new CompilerYield(limit, tasks, nice -> true);
+        assertThat(yield.start()).isTrue();
+        assertThat(nice()).isEqualTo(CompilerYield.NICE);
+        return yield;
+    }
+
     @Test
     void aSuccessorsCompilerYieldsThenComesBackAtTheLimit() throws Exception
     {
-        compiler = fakeCompiler(false);
-        CompilerYield yield = new CompilerYield(Duration.ofSeconds(3), tasks, nice -> true);
-        assertThat(yield.start()).isTrue();
-        assertThat(nice()).isEqualTo(CompilerYield.NICE);
+        CompilerYield yield = lowered(Duration.ofSeconds(3), false);
         assertThat(yield.start()).as("once per generation").isFalse();
         // an idle compiler never looks saturated: it stays low until the limit
         await().atMost(Duration.ofSeconds(2)).during(Duration.ofSeconds(1)).until(() -> nice() == CompilerYield.NICE);
@@ -120,10 +120,7 @@ class CompilerYieldTest
     @Test
     void aSaturatedCpuBringsTheCompilerBackEarly() throws Exception
     {
-        compiler = fakeCompiler(true);
-        CompilerYield yield = new CompilerYield(Duration.ofMinutes(5), tasks, nice -> true);
-        assertThat(yield.start()).isTrue();
-        assertThat(nice()).isEqualTo(CompilerYield.NICE);
+        lowered(Duration.ofMinutes(5), true);
         // more spinning threads at nice 0 than cores: the compiler waits for a CPU far longer than it runs
         for (int i = 0; i <= Runtime.getRuntime().availableProcessors(); i++)
             start(true);
@@ -133,10 +130,7 @@ class CompilerYieldTest
     @Test
     void aStopBringsTheCompilerBackAtOnce() throws Exception
     {
-        compiler = fakeCompiler(false);
-        CompilerYield yield = new CompilerYield(Duration.ofMinutes(5), tasks, nice -> true);
-        assertThat(yield.start()).isTrue();
-        assertThat(nice()).isEqualTo(CompilerYield.NICE);
+        CompilerYield yield = lowered(Duration.ofMinutes(5), false);
         yield.stopping(null);
         assertThat(nice()).isZero();
     }

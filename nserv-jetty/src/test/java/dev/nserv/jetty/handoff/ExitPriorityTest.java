@@ -11,12 +11,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class ExitPriorityTest
 {
-    /** The nice value of a thread: field 19 of /proc/self/task/TID/stat, after the command in parentheses. */
-    private static int nice(long tid) throws Exception
+    private static int nice(long tid)
     {
-        String stat = Files.readString(Path.of("/proc/self/task/" + tid + "/stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Integer.parseInt(fields[16]);
+        return ThreadNice.nice(Path.of("/proc/self/task"), (int)tid);
     }
 
     private static long tidOfCurrentThread() throws Exception
